@@ -1,0 +1,8 @@
+// The library API. The CLI is a thin layer over these functions.
+export * from './tables/index.js';
+export { ingest, detectReader, InputError } from './ingest/index.js';
+export type { IngestOptions, TraceReader } from './ingest/index.js';
+export * from './scenario/index.js';
+export type * from './align/types.js';
+export type * from './metrics/types.js';
+export type * from './replay/types.js';

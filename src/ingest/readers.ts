@@ -1,0 +1,2 @@
+// Registers every format reader. Each reader module calls registerReader() when imported.
+export {};
