@@ -2,6 +2,7 @@ export * from './schema.js';
 export * from './columns.js';
 export * from './strings.js';
 export * from './taskState.js';
+export * from './eventNames.js';
 export * from './flags.js';
 export * from './meta.js';
 export * from './traceTables.js';
