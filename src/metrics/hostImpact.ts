@@ -1,0 +1,40 @@
+import type { TraceTables } from '../tables/index.js';
+import type { HostShare } from './compareTypes.js';
+
+// How much host CPU the other (non-vCPU) host threads got: the cost side of boosting vCPUs.
+// Computed from host sched_switch alone: on each CPU, the task switched in runs until the next
+// switch on that CPU. Before a CPU's first switch its prev task is charged from the trace start,
+// after its last switch the next task is charged until the trace end.
+
+/** Share of host CPU time (CPUs x trace span) spent in vCPU threads, other threads and idle (pid 0). */
+export function hostCpuShare(host: TraceTables, vcpuTids: ReadonlySet<number>): HostShare | null {
+  const sw = host.sched_switch;
+  if (sw.length === 0) return null;
+  const startNs = host.meta.startNs;
+  const endNs = host.meta.endNs;
+  const spanNs = endNs - startNs;
+  if (!(spanNs > 0)) return null;
+  const { tsNs, cpu, prevPid, nextPid } = sw.cols;
+  const since = new Map<number, { pid: number; ts: number }>();
+  let vcpu = 0;
+  let idle = 0;
+  let other = 0;
+  const charge = (pid: number, ns: number) => {
+    if (ns <= 0) return;
+    if (pid === 0) idle += ns;
+    else if (vcpuTids.has(pid)) vcpu += ns;
+    else other += ns;
+  };
+  for (let i = 0; i < sw.length; i++) {
+    const c = cpu[i]!;
+    const cur = since.get(c);
+    charge(prevPid[i]!, tsNs[i]! - (cur ? cur.ts : startNs));
+    since.set(c, { pid: nextPid[i]!, ts: tsNs[i]! });
+  }
+  for (const cur of since.values()) charge(cur.pid, endNs - cur.ts);
+  // CPUs with no switch at all were idle (or ran one task throughout: unknowable, call it idle).
+  const cpus = Math.max(host.meta.cpuCount ?? 0, since.size);
+  idle += (cpus - since.size) * spanNs;
+  const total = cpus * spanNs;
+  return { vcpu: vcpu / total, other: other / total, idle: idle / total, spanNs, cpus };
+}
