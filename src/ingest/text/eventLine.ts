@@ -1,0 +1,176 @@
+import { Flags, parseFlagsText } from '../../tables/index.js';
+import { SP, isDigit, scan, secondsToNsAt, skipSpaces } from './scan.js';
+
+// Scanner for the common part of an ftrace-style event line (formats.md §1.2, §1.6):
+//   <comm>-<pid> [(<tgid>)] [<cpu>][-0xRAW] [<flags>] <ts>: [(+delta)] <event>: <payload>
+// Hand-written instead of a regex: it runs once per event and must not allocate.
+
+/** Fields of the last scanned line; one instance, overwritten by every scan. */
+export const line = {
+  commStart: 0,
+  commEnd: 0,
+  pid: 0,
+  tgid: -1,
+  cpu: 0,
+  flags: Flags.UNKNOWN as number,
+  /** Timestamp as printed: ns for sec.frac, ticks for a raw counter. */
+  ts: 0,
+  rawCounter: false,
+  evStart: 0,
+  evEnd: 0,
+  payStart: 0,
+};
+
+const flagCache = new Map<number, number>();
+
+/** Flags token at [a, a+n) (n <= 7) to Flags, cached by its char codes so no string is cut. */
+function flagsAt(s: string, a: number, n: number): number {
+  if (n > 7) return parseFlagsText(s.slice(a, a + n));
+  let key = n;
+  for (let k = 0; k < n; k++) key = key * 128 + s.charCodeAt(a + k);
+  let v = flagCache.get(key);
+  if (v === undefined) flagCache.set(key, (v = parseFlagsText(s.slice(a, a + n))));
+  return v;
+}
+
+function isFlagChar(c: number): boolean {
+  // [A-Za-z0-9.]
+  return c === 46 || (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+function isNameChar(c: number): boolean {
+  // [\w.-]
+  return c === 95 || c === 46 || c === 45 || (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+/**
+ * Find `-<pid> [(<tgid>)] ` ending right before the `[` at i. Returns false when the bracket is
+ * not the CPU column (comms may contain `[`, e.g. `IntentService[E-3866`).
+ */
+function tailBefore(s: string, a: number, i: number): boolean {
+  let k = i - 1;
+  if (k < a || s.charCodeAt(k) !== SP) return false;
+  while (k > a && s.charCodeAt(k) === SP) k--;
+  line.tgid = -1;
+  if (s.charCodeAt(k) === 41 /* ) */) {
+    const lp = s.lastIndexOf('(', k);
+    if (lp < a || k - lp > 12) return false;
+    let p = skipSpaces(s, lp + 1, k);
+    if (s.charCodeAt(p) === 45 /* - */) {
+      while (p < k && s.charCodeAt(p) === 45) p++;
+      if (p !== k) return false;
+    } else {
+      let v = 0;
+      const d0 = p;
+      while (p < k && isDigit(s.charCodeAt(p))) v = v * 10 + s.charCodeAt(p++) - 48;
+      if (p === d0 || p !== k) return false;
+      line.tgid = v;
+    }
+    k = lp - 1;
+    if (k < a || s.charCodeAt(k) !== SP) return false;
+    while (k > a && s.charCodeAt(k) === SP) k--;
+  }
+  const end = k + 1;
+  while (k >= a && isDigit(s.charCodeAt(k))) k--;
+  if (k === end - 1 || k < a || s.charCodeAt(k) !== 45 /* - */) return false;
+  let pid = 0;
+  for (let p = k + 1; p < end; p++) pid = pid * 10 + s.charCodeAt(p) - 48;
+  line.pid = pid;
+  line.commEnd = k;
+  line.commStart = skipSpaces(s, a, k);
+  return true;
+}
+
+/** Scan an event line in [a, e). True when it has the common layout; fields are in `line`. */
+export function scanEventLine(s: string, a: number, e: number): boolean {
+  let i = s.indexOf('[', a);
+  let j = 0;
+  for (;;) {
+    if (i < 0 || i >= e) return false;
+    j = i + 1;
+    let cpu = 0;
+    while (j < e && isDigit(s.charCodeAt(j))) cpu = cpu * 10 + s.charCodeAt(j++) - 48;
+    if (j > i + 1 && s.charCodeAt(j) === 93 /* ] */ && tailBefore(s, a, i)) {
+      line.cpu = cpu;
+      break;
+    }
+    i = s.indexOf('[', i + 1);
+  }
+  let p = j + 1;
+  line.flags = Flags.UNKNOWN;
+  // trace-cmd -R (3.3+) glues raw flags to the bracket: `[001]-0x1`
+  if (s.charCodeAt(p) === 45 && s.charCodeAt(p + 1) === 48 && s.charCodeAt(p + 2) === 120) {
+    p += 3;
+    while (p < e && s.charCodeAt(p) !== SP) p++;
+  }
+  p = skipSpaces(s, p, e);
+  // Flags: 4-8 of [A-Za-z0-9.], first char not a digit, so timestamp digits are never taken.
+  const c0 = s.charCodeAt(p);
+  if (!isDigit(c0)) {
+    const f0 = p;
+    while (p < e && isFlagChar(s.charCodeAt(p))) p++;
+    const n = p - f0;
+    if (n < 4 || n > 8 || s.charCodeAt(p) !== SP) return false;
+    line.flags = flagsAt(s, f0, n);
+    p = skipSpaces(s, p, e);
+  }
+  // Timestamp: sec.frac (ns clocks) or an integer (counter clocks).
+  const t0 = p;
+  let dot = false;
+  while (p < e) {
+    const c = s.charCodeAt(p);
+    if (c === 46) dot = true;
+    else if (!isDigit(c)) break;
+    p++;
+  }
+  if (p === t0 || s.charCodeAt(p) !== 58 /* : */) return false;
+  line.rawCounter = !dot;
+  if (dot) {
+    line.ts = secondsToNsAt(s, t0, p);
+    if (scan.pos !== p) return false;
+  } else {
+    let v = 0;
+    for (let q = t0; q < p; q++) v = v * 10 + s.charCodeAt(q) - 48;
+    line.ts = v;
+  }
+  p = skipSpaces(s, p + 1, e);
+  // trace-cmd --ts-diff: `(+12)`
+  if (s.charCodeAt(p) === 40 && s.charCodeAt(p + 1) === 43) {
+    const rp = s.indexOf(')', p);
+    if (rp < 0 || rp >= e) return false;
+    p = skipSpaces(s, rp + 1, e);
+  }
+  const n0 = p;
+  while (p < e && isNameChar(s.charCodeAt(p))) p++;
+  if (p === n0) return false;
+  line.evStart = n0;
+  line.evEnd = p;
+  const sep = s.charCodeAt(p);
+  if (sep === 58 /* : */) line.payStart = skipSpaces(s, p + 1, e);
+  else if (sep === 40 /* ( */ || sep === SP || p === e) line.payStart = p; // syscall tracer: `sys_read(fd: 3)`, `sys_read -> 0x0`
+  else return false;
+  return true;
+}
+
+// `options/latency-format` and `trace-cmd report -l`: `%8.8s-%-5d %3d<flags> <ts>: <event>: <payload>`
+const LATENCY_RE = /^\s*(.{1,8}?)-(\d+)\s+(\d+)([A-Za-z.][A-Za-z0-9.]{3,7})\s+(\d+(?:\.\d+)?):\s+([\w.-]+):\s*/;
+
+/** Fallback for latency-format lines; fills `line` with positions relative to `s`. */
+export function scanLatencyLine(s: string, a: number, e: number): boolean {
+  const m = LATENCY_RE.exec(s.slice(a, e));
+  if (!m) return false;
+  line.commStart = a + m[0].indexOf(m[1]!);
+  line.commEnd = line.commStart + m[1]!.length;
+  line.pid = Number(m[2]);
+  line.tgid = -1;
+  line.cpu = Number(m[3]);
+  line.flags = parseFlagsText(m[4]!);
+  const ts = m[5]!;
+  line.rawCounter = !ts.includes('.');
+  line.ts = line.rawCounter ? Number(ts) : secondsToNsAt(ts, 0, ts.length);
+  const evAt = a + m[0].lastIndexOf(m[6]! + ':');
+  line.evStart = evAt;
+  line.evEnd = evAt + m[6]!.length;
+  line.payStart = a + m[0].length;
+  return true;
+}

@@ -1,0 +1,69 @@
+// Splits a stream of byte chunks into lines without building one string per line: each chunk
+// (cut at its last newline) is decoded once and lines are handed out as [start, end) ranges.
+
+export interface LineSink {
+  /** One line, without its '\n'. `last` is true for a final line that had no newline. */
+  line(s: string, start: number, end: number, lineNo: number, last: boolean): void;
+}
+
+/** A line longer than this is garbage, not a trace line: it is reported and skipped. */
+export const MAX_LINE_BYTES = 1 << 20;
+
+export interface SplitStats {
+  bytes: number;
+  lines: number;
+  overlong: Array<{ line: number; preview: string }>;
+}
+
+export async function splitLines(
+  chunks: AsyncIterable<Uint8Array>,
+  sink: LineSink,
+  onBytes?: (bytes: number) => void,
+): Promise<SplitStats> {
+  const stats: SplitStats = { bytes: 0, lines: 0, overlong: [] };
+  let carry: Buffer | null = null;
+  let skipping = false;
+  let lineNo = 0;
+  for await (const chunk of chunks) {
+    stats.bytes += chunk.length;
+    const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length);
+    let start = 0;
+    if (skipping) {
+      const nl0 = buf.indexOf(10);
+      if (nl0 < 0) continue;
+      skipping = false;
+      start = nl0 + 1;
+    }
+    const nl = buf.lastIndexOf(10);
+    if (nl < start) {
+      carry = carry ? Buffer.concat([carry, buf.subarray(start)]) : Buffer.from(buf.subarray(start));
+      if (carry.length > MAX_LINE_BYTES) {
+        lineNo++;
+        stats.overlong.push({ line: lineNo, preview: carry.subarray(0, 120).toString('latin1') });
+        carry = null;
+        skipping = true;
+      }
+      onBytes?.(stats.bytes);
+      continue;
+    }
+    const body = carry ? Buffer.concat([carry, buf.subarray(start, nl + 1)]) : buf.subarray(start, nl + 1);
+    carry = nl + 1 < buf.length ? Buffer.from(buf.subarray(nl + 1)) : null;
+    const s = body.toString('utf8');
+    let a = 0;
+    for (;;) {
+      const n = s.indexOf('\n', a);
+      if (n < 0) break;
+      lineNo++;
+      sink.line(s, a, n, lineNo, false);
+      a = n + 1;
+    }
+    onBytes?.(stats.bytes);
+  }
+  if (carry && carry.length) {
+    lineNo++;
+    const s = carry.toString('utf8');
+    sink.line(s, 0, s.length, lineNo, true);
+  }
+  stats.lines = lineNo;
+  return stats;
+}

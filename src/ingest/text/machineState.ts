@@ -1,0 +1,137 @@
+import { MachineBuilder, decodeTaskStateMask, kernelMajorMinor, type LostWindow, type TraceFormat } from '../../tables/index.js';
+
+// Parse state of one machine in a text trace: its builder plus what loss accounting needs
+// (last event per CPU, lost windows waiting for their end) and caches that keep the hot path
+// free of allocations.
+
+/** The common part of the event line being parsed; one instance reused for every line. */
+export interface EventCtx {
+  tsNs: number;
+  cpu: number;
+  pid: number;
+  tgid: number;
+  flags: number;
+  /** String id of the event name. */
+  nameId: number;
+  /** irq_vectors stem for vector events. */
+  vectorName: string | undefined;
+}
+
+export class MachineState {
+  readonly b: MachineBuilder;
+  /** Last event ts per CPU (NaN = none yet) and first event ts per CPU. */
+  readonly lastTs: number[] = [];
+  readonly firstTs: number[] = [];
+  /** Lost windows whose end is the next event on their CPU. */
+  private readonly open: LostWindow[] = [];
+  /** sched_switch rows whose prevState holds raw kernel bits, decoded in finish() once the era is known. */
+  rawStateRows: number[] = [];
+  /** pid -> comm string id: a comm is re-interned only when it changes. */
+  private readonly commByPid = new Map<number, number>();
+  /** Ring-buffer overwrite from the header: events written but gone. */
+  overwritten = 0;
+  rawCounter = false;
+  events = 0;
+
+  constructor(source: string, format: TraceFormat, machine: string) {
+    this.b = new MachineBuilder(source, format);
+    this.b.meta.machine = machine;
+  }
+
+  /** Intern the comm at [a, e) for `pid`, reusing the cached id when the text is unchanged. */
+  comm(pid: number, s: string, a: number, e: number): number {
+    const id = this.commByPid.get(pid);
+    if (id !== undefined) {
+      const v = this.b.pool.values[id]!;
+      if (v.length === e - a && s.startsWith(v, a)) return id;
+    }
+    const nid = this.b.str(s.slice(a, e));
+    this.commByPid.set(pid, nid);
+    return nid;
+  }
+
+  /** Book-keeping for every event: per-CPU first/last ts and closing pending lost windows. */
+  sawEvent(cpu: number, tsNs: number): void {
+    this.events++;
+    if (this.firstTs[cpu] === undefined) this.firstTs[cpu] = tsNs;
+    this.lastTs[cpu] = tsNs;
+    if (this.open.length) {
+      for (let i = this.open.length - 1; i >= 0; i--) {
+        const w = this.open[i]!;
+        if (w.cpu === cpu || w.cpu === -1) {
+          w.endNs = tsNs;
+          this.open.splice(i, 1);
+        }
+      }
+    }
+  }
+
+  /** A loss marker line: the window runs from the CPU's last event to its next one. */
+  lost(cpu: number, kind: LostWindow['kind'], events: number | null, detail: string): void {
+    const last = cpu >= 0 ? this.lastTs[cpu] : undefined;
+    const w: LostWindow = { cpu, startNs: last ?? NaN, endNs: NaN, events, kind, detail };
+    this.b.meta.lost.push(w);
+    this.open.push(w);
+  }
+
+  /** Fill open window ends, decode raw prev_state, add the overwrite window; then build the tables. */
+  finish(): ReturnType<MachineBuilder['finish']> {
+    const b = this.b;
+    this.decodeRawStates();
+    const t = b.finish();
+    const meta = t.meta;
+    for (const w of meta.lost) {
+      if (Number.isNaN(w.startNs)) w.startNs = meta.startNs;
+      if (Number.isNaN(w.endNs)) w.endNs = meta.endNs;
+    }
+    if (this.overwritten > 0) {
+      // Each CPU's buffer lost its oldest pages: data is complete only after the latest first event.
+      let complete = meta.startNs;
+      for (const f of this.firstTs) if (f !== undefined && f > complete) complete = f;
+      meta.lost.unshift({
+        cpu: -1,
+        startNs: meta.startNs,
+        endNs: complete,
+        events: this.overwritten,
+        kind: 'overwrite',
+        detail: 'entries-in-buffer < entries-written: the ring buffer overwrote its oldest events',
+      });
+      const msg = `ring buffer overwrote ${this.overwritten} events (header entries-in-buffer/entries-written); per-CPU data is complete only from ${(complete / 1e9).toFixed(6)} s`;
+      if (!meta.warnings.includes(msg)) meta.warnings.push(msg);
+    }
+    const byKind = new Map<string, { n: number; events: number; unknown: boolean }>();
+    for (const w of meta.lost) {
+      if (w.kind === 'overwrite') continue;
+      const k = byKind.get(w.kind) ?? { n: 0, events: 0, unknown: false };
+      k.n++;
+      if (w.events === null) k.unknown = true;
+      else k.events += w.events;
+      byKind.set(w.kind, k);
+    }
+    for (const [kind, k] of byKind) {
+      meta.warnings.push(`${k.n} '${kind}' marker(s): ${k.events}${k.unknown ? '+' : ''} events missing (see lost windows)`);
+    }
+    return t;
+  }
+
+  private decodeRawStates(): void {
+    if (!this.rawStateRows.length) return;
+    const col = this.b.sched_switch.c.prevState;
+    let kernel = kernelMajorMinor(this.b.meta.kernelVersion);
+    if (!kernel) {
+      // No version in text: the preempted bit tells the era (0x1000: 4.8-4.13, 0x800: older).
+      let or = 0;
+      for (const r of this.rawStateRows) or |= col[r]!;
+      if (or & 0x1000) kernel = [4, 8];
+      else if (or & 0xe00) kernel = [4, 4];
+      if (kernel) {
+        this.b.warn(`kernel version unknown: numeric prev_state values use the pre-4.14 layout (decoded as ${kernel.join('.')})`);
+      }
+    }
+    for (const r of this.rawStateRows) col[r] = decodeTaskStateMask(col[r]!, kernel);
+    this.rawStateRows = [];
+  }
+}
+
+/** Human text for LostWindow.kind of each marker. */
+export type LostKind = LostWindow['kind'];

@@ -1,0 +1,142 @@
+// Position-based scanning over one decoded chunk string. Parsers never slice a line into
+// pieces: they walk char codes between [start, end) and only cut out the strings they keep.
+// Functions that read a number leave the position after it in `scan.pos`.
+
+export const scan = { pos: 0 };
+
+export const SP = 32;
+const D0 = 48;
+const D9 = 57;
+
+export function isDigit(c: number): boolean {
+  return c >= D0 && c <= D9;
+}
+
+export function skipSpaces(s: string, p: number, e: number): number {
+  while (p < e) {
+    const c = s.charCodeAt(p);
+    if (c !== SP && c !== 9) break;
+    p++;
+  }
+  return p;
+}
+
+/** Signed decimal integer at p; NaN when there is no digit. */
+export function intAt(s: string, p: number, e: number): number {
+  let neg = false;
+  if (p < e && s.charCodeAt(p) === 45 /* - */) {
+    neg = true;
+    p++;
+  }
+  const start = p;
+  let v = 0;
+  while (p < e) {
+    const c = s.charCodeAt(p);
+    if (c < D0 || c > D9) break;
+    v = v * 10 + (c - D0);
+    p++;
+  }
+  scan.pos = p;
+  if (p === start) return NaN;
+  return neg ? -v : v;
+}
+
+function hexDigit(c: number): number {
+  if (c >= D0 && c <= D9) return c - D0;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+/** Hex integer at p, with or without a 0x prefix; NaN when there is no digit. */
+export function hexAt(s: string, p: number, e: number): number {
+  if (p + 1 < e && s.charCodeAt(p) === D0 && (s.charCodeAt(p + 1) | 32) === 120) p += 2;
+  const start = p;
+  let v = 0;
+  while (p < e) {
+    const d = hexDigit(s.charCodeAt(p));
+    if (d < 0) break;
+    v = v * 16 + d;
+    p++;
+  }
+  scan.pos = p;
+  return p === start ? NaN : v;
+}
+
+/** `0x..` hex or decimal, whichever is printed. */
+export function numAt(s: string, p: number, e: number): number {
+  if (p + 1 < e && s.charCodeAt(p) === D0 && (s.charCodeAt(p + 1) | 32) === 120) return hexAt(s, p, e);
+  return intAt(s, p, e);
+}
+
+/**
+ * Index just after `key` (which should end with '=' or ' ') where it starts a token in
+ * [from, e): at `from` itself or after a space. -1 when absent.
+ */
+export function keyAt(s: string, key: string, from: number, e: number): number {
+  let i = s.indexOf(key, from);
+  while (i >= 0 && i + key.length <= e) {
+    if (i === from || s.charCodeAt(i - 1) === SP) return i + key.length;
+    i = s.indexOf(key, i + 1);
+  }
+  return -1;
+}
+
+/** Integer value of `key` (e.g. 'pid='), or `dflt` when the key is missing or not a number. */
+export function intKey(s: string, key: string, from: number, e: number, dflt = -1): number {
+  const p = keyAt(s, key, from, e);
+  if (p < 0) return dflt;
+  const v = intAt(s, p, e);
+  return Number.isNaN(v) ? dflt : v;
+}
+
+/** End of the token at p (next space or e). */
+export function tokenEnd(s: string, p: number, e: number): number {
+  while (p < e && s.charCodeAt(p) !== SP) p++;
+  return p;
+}
+
+/** Trim trailing spaces/tabs/CR of [a, e): returns the new end. */
+export function trimEnd(s: string, a: number, e: number): number {
+  while (e > a) {
+    const c = s.charCodeAt(e - 1);
+    if (c !== SP && c !== 9 && c !== 13) break;
+    e--;
+  }
+  return e;
+}
+
+/** Parse "sec.frac" (any number of fraction digits) at p as integer ns; NaN if malformed. Sets scan.pos. */
+export function secondsToNsAt(s: string, p: number, e: number): number {
+  let sec = 0;
+  const a = p;
+  while (p < e) {
+    const c = s.charCodeAt(p);
+    if (c < D0 || c > D9) break;
+    sec = sec * 10 + (c - D0);
+    p++;
+  }
+  if (p === a) {
+    scan.pos = p;
+    return NaN;
+  }
+  let ns = 0;
+  if (p < e && s.charCodeAt(p) === 46) {
+    p++;
+    let scale = 100_000_000;
+    while (p < e) {
+      const c = s.charCodeAt(p);
+      if (c < D0 || c > D9) break;
+      if (scale >= 1) ns += (c - D0) * scale;
+      scale /= 10;
+      p++;
+    }
+  }
+  scan.pos = p;
+  return sec * 1e9 + Math.round(ns);
+}
+
+/** -1 for NaN: unknown numbers are -1 in every table. */
+export function orNeg(v: number): number {
+  return Number.isNaN(v) ? -1 : v;
+}

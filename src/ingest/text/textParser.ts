@@ -1,0 +1,237 @@
+import { routeEvent, type Trace, type TraceFormat } from '../../tables/index.js';
+import { InputError } from '../open.js';
+import type { IngestOptions } from '../registry.js';
+import { line, scanEventLine, scanLatencyLine } from './eventLine.js';
+import { classifyLine } from './headerLines.js';
+import type { LineSink } from './lineSplitter.js';
+import { MachineState, type EventCtx } from './machineState.js';
+import { skipSpaces } from './scan.js';
+import type { PayloadParser } from './payloads/common.js';
+import { parseSchedSwitch, parseWakeup, parseMigrate } from './payloads/sched.js';
+import { parseProcess } from './payloads/process.js';
+import { parseIrq } from './payloads/irq.js';
+import { parseHrtimer } from './payloads/hrtimer.js';
+import { parseKvm } from './payloads/kvm.js';
+import { parseMarker, parseGeneric } from './payloads/markers.js';
+
+// Turns the lines of an ftrace-style text trace into tables: event lines go to the payload parser
+// of their table, header and marker lines to meta, everything else is counted as unparsed.
+
+const PARSERS: Record<string, PayloadParser> = {
+  sched_switch: parseSchedSwitch,
+  sched_wakeup: parseWakeup,
+  sched_migrate: parseMigrate,
+  sched_process: parseProcess,
+  irq: parseIrq,
+  hrtimer: parseHrtimer,
+  kvm: parseKvm,
+  markers: parseMarker,
+  generic: parseGeneric,
+};
+
+interface EventEntry {
+  fn: PayloadParser;
+  kind: number;
+  nameId: number;
+  vectorName: string | undefined;
+  table: { unrow(): void };
+}
+
+export class TextTraceParser implements LineSink {
+  private readonly machines = new Map<string, MachineState>();
+  private readonly entries = new Map<MachineState, Map<string, EventEntry>>();
+  /** trace-cmd report multi-input prefixes, learned from `<name>: cpus=N` lines. */
+  private readonly prefixes: string[] = [];
+  private readonly main: MachineState;
+  private readonly ev: EventCtx = { tsNs: 0, cpu: 0, pid: 0, tgid: -1, flags: 0, nameId: 0, vectorName: undefined };
+  private readonly idleComm = new Map<MachineState, number>();
+  private binaryLines = 0;
+  private sawRawCounter = false;
+  private sawNsClock = false;
+  formatDetail: string;
+  readonly extra: Record<string, unknown> = {};
+
+  constructor(
+    readonly source: string,
+    readonly format: TraceFormat,
+    private readonly opts: IngestOptions = {},
+  ) {
+    this.formatDetail = format;
+    this.main = this.machine(opts.machine ?? 'host');
+  }
+
+  private machine(name: string): MachineState {
+    let m = this.machines.get(name);
+    if (!m) {
+      m = new MachineState(this.source, this.format, name);
+      this.machines.set(name, m);
+      this.entries.set(m, new Map());
+    }
+    return m;
+  }
+
+  line(s: string, a: number, e: number, lineNo: number, last: boolean): void {
+    if (e > a && s.charCodeAt(e - 1) === 13) e--;
+    let m = this.main;
+    let p = skipSpaces(s, a, e);
+    if (p === e) return;
+    if (this.prefixes.length) {
+      for (const pf of this.prefixes) {
+        if (s.startsWith(pf, p) && s.charCodeAt(p + pf.length) === 58 /* : */) {
+          const q = skipSpaces(s, p + pf.length + 1, e);
+          // `name: cpus=N` is a header, not an event of that machine
+          if (!s.startsWith('cpus=', q)) {
+            m = this.machine(pf);
+            a = q;
+            p = q;
+          }
+          break;
+        }
+      }
+    }
+    if (s.charCodeAt(p) !== 35 /* # */ && (scanEventLine(s, a, e) || scanLatencyLine(s, a, e))) {
+      this.event(m, s, e, lineNo, last);
+      return;
+    }
+    this.nonEvent(m, s, a, e, lineNo, last);
+  }
+
+  private event(m: MachineState, s: string, e: number, lineNo: number, last: boolean): void {
+    const ev = this.ev;
+    let ts = line.ts;
+    if (line.rawCounter) {
+      this.sawRawCounter = true;
+      m.rawCounter = true;
+      if (this.opts.tscHz) ts = Math.round((ts * 1e9) / this.opts.tscHz);
+    } else this.sawNsClock = true;
+    ev.tsNs = ts;
+    ev.cpu = line.cpu;
+    ev.pid = line.pid;
+    ev.tgid = line.tgid;
+    ev.flags = line.flags;
+    const b = m.b;
+    if (line.pid === 0) {
+      let idle = this.idleComm.get(m);
+      if (idle === undefined) this.idleComm.set(m, (idle = b.str('<idle>')));
+      b.thread(0, idle, ts);
+    } else {
+      b.thread(line.pid, m.comm(line.pid, s, line.commStart, line.commEnd), ts, line.tgid);
+    }
+    const name = s.slice(line.evStart, line.evEnd);
+    const entries = this.entries.get(m)!;
+    let entry = entries.get(name);
+    if (!entry) {
+      const route = routeEvent(name);
+      entry = {
+        fn: PARSERS[route.table]!,
+        kind: route.kind,
+        nameId: b.str(name),
+        vectorName: route.vectorName,
+        table: b[route.table],
+      };
+      entries.set(name, entry);
+    }
+    ev.nameId = entry.nameId;
+    ev.vectorName = entry.vectorName;
+    m.sawEvent(line.cpu, ts);
+    if (!entry.fn(m, ev, s, line.payStart, e, entry.kind)) {
+      entry.table.unrow();
+      this.bad(m, s.slice(line.commStart, e), lineNo, last ? 'truncated last line' : `malformed ${name} payload`);
+    }
+  }
+
+  private nonEvent(m: MachineState, s: string, a: number, e: number, lineNo: number, last: boolean): void {
+    const text = s.slice(a, e);
+    const c = classifyLine(text);
+    const meta = m.b.meta;
+    if (!c) {
+      if (/[\x00-\x08\x0e-\x1a\x1c-\x1f]/.test(text)) {
+        this.binaryLines++;
+        this.bad(m, text.replace(/[^\x20-\x7e]/g, '.'), lineNo, 'binary data');
+      } else this.bad(m, text, lineNo, last ? 'truncated last line' : 'not an event line');
+      return;
+    }
+    switch (c.type) {
+      case 'tracer':
+        this.extra['tracer'] = c.tracer;
+        break;
+      case 'entries':
+        if (c.cpus !== null) meta.cpuCount = c.cpus;
+        this.extra['entriesInBuffer'] = c.inBuffer;
+        this.extra['entriesWritten'] = c.written;
+        if (c.inBuffer < c.written) m.overwritten += c.written - c.inBuffer;
+        break;
+      case 'enabled-events':
+        this.extra['enabledEvents'] = c.events;
+        break;
+      case 'version':
+        this.extra['traceCmdVersion'] = c.version;
+        break;
+      case 'cpus':
+        if (c.prefix !== null) {
+          if (!this.prefixes.includes(c.prefix)) {
+            this.prefixes.push(c.prefix);
+            this.prefixes.sort((x, y) => y.length - x.length);
+          }
+          this.machine(c.prefix).b.meta.cpuCount = c.cpus;
+        } else meta.cpuCount = c.cpus;
+        break;
+      case 'lost':
+        m.lost(c.cpu, c.kind, c.events, c.text);
+        break;
+      case 'warning':
+        m.b.warn(c.text);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private bad(m: MachineState, text: string, lineNo: number, reason: string): void {
+    if (this.opts.strict) throw new InputError(this.source, `${reason}: ${text.slice(0, 200)}`, { line: lineNo });
+    m.b.unparsed(text, { line: lineNo }, reason);
+    if (reason === 'truncated last line') {
+      m.b.warn(`the file ends in the middle of line ${lineNo} (truncated?)`);
+    }
+  }
+
+  /** Record a line the splitter had to skip (no newline for over a megabyte). */
+  overlong(lineNo: number, preview: string): void {
+    this.bad(this.main, preview, lineNo, 'line too long (binary data?)');
+  }
+
+  finish(): Trace {
+    let states = [...this.machines.values()];
+    if (states.length > 1) states = states.filter((m) => m.events > 0 || m === this.main);
+    if (states.length > 1 && this.main.events === 0) states = states.filter((m) => m !== this.main);
+    const total = states.reduce((n, m) => n + m.events, 0);
+    if (total === 0) {
+      const ex = this.main.b.meta.unparsed.examples[0];
+      throw new InputError(
+        this.source,
+        ex ? `no trace events found (first unparseable line: ${ex.reason}: ${ex.text.slice(0, 80)})` : 'no trace events found (header only?)',
+        ex ? { line: ex.line } : undefined,
+      );
+    }
+    if (this.sawRawCounter && this.sawNsClock) this.main.b.warn('trace mixes raw-counter and sec.usec timestamps');
+    const machines = states.map((m) => {
+      const meta = m.b.meta;
+      meta.formatDetail = this.formatDetail;
+      Object.assign(meta.extra, this.extra);
+      if (m.rawCounter) {
+        meta.clock = 'counter';
+        if (this.opts.tscHz) {
+          meta.counterHz = this.opts.tscHz;
+          meta.timeUnit = 'ns';
+        } else meta.timeUnit = 'ticks';
+      }
+      if (m.b.meta.unparsed.count) {
+        const u = m.b.meta.unparsed;
+        m.b.warn(`${u.count} line(s) could not be parsed (first at line ${u.examples[0]?.line}: ${u.examples[0]?.reason})`);
+      }
+      return m.finish();
+    });
+    if (this.binaryLines) machines[0]!.meta.warnings.push(`${this.binaryLines} line(s) contain binary data`);
+    return { source: this.source, format: this.format, machines };
+  }
+}
