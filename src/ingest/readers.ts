@@ -4,4 +4,3 @@ import './text/readers/ftraceText.js';
 import './text/readers/traceCmdReport.js';
 import './text/readers/atrace.js';
 import './text/readers/systraceHtml.js';
-import './perfetto/reader.js';
