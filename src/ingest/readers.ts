@@ -4,3 +4,4 @@ import './text/readers/ftraceText.js';
 import './text/readers/traceCmdReport.js';
 import './text/readers/atrace.js';
 import './text/readers/systraceHtml.js';
+import './perfetto/reader.js';
