@@ -6,3 +6,8 @@ export * from './scenario/index.js';
 export type * from './align/types.js';
 export type * from './metrics/types.js';
 export type * from './replay/types.js';
+export { readTextTrace } from './ingest/text/readTextTrace.js';
+export { summarizeTrace, cpuTimeByThread } from './metrics/traceSummary.js';
+export type { TraceSummary, ThreadCpuTime } from './metrics/traceSummary.js';
+export { detectVcpuThreads, vcpuFromThreadName } from './align/vcpuThreadNames.js';
+export type { VcpuThread, VcpuNameStyle } from './align/vcpuThreadNames.js';

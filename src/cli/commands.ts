@@ -1,4 +1,9 @@
 import type { Command } from 'commander';
+import { registerInspect } from './inspect.js';
+import { registerIngest } from './ingest.js';
 
 // One line per command; each command's options and action live in its own file.
-export function registerCommands(_program: Command): void {}
+export function registerCommands(program: Command): void {
+  registerInspect(program);
+  registerIngest(program);
+}
