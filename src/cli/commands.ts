@@ -1,9 +1,13 @@
 import type { Command } from 'commander';
 import { registerInspect } from './inspect.js';
 import { registerIngest } from './ingest.js';
+import { registerBatch } from './batch.js';
+import { registerMerge } from './merge.js';
 
 // One line per command; each command's options and action live in its own file.
 export function registerCommands(program: Command): void {
   registerInspect(program);
   registerIngest(program);
+  registerBatch(program);
+  registerMerge(program);
 }

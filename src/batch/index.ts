@@ -1,0 +1,10 @@
+export * from './types.js';
+export { ManifestError, loadManifest, parseManifest, validateManifest } from './manifest.js';
+export type { Manifest, PolicyEntry, ScenarioEntry } from './manifest.js';
+export { planBatch, parseShard, shardCells, cellId, paramCombinations } from './plan.js';
+export type { BatchPlan, PlannedScenario, Shard } from './plan.js';
+export { runBatch, DEFAULT_RUNNER } from './run.js';
+export type { BatchOptions, BatchRunSummary } from './run.js';
+export { mergeBatches } from './merge.js';
+export type { MergeSummary } from './merge.js';
+export { OUTPUT_FILES } from './outputs.js';

@@ -1,0 +1,97 @@
+import { availableParallelism } from 'node:os';
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { prepareCellsDir, readCellRecord, writeCellRecord } from './cellStore.js';
+import { loadManifest } from './manifest.js';
+import { writeBatchOutputs, type OutputCounts } from './outputs.js';
+import { planBatch, shardCells, type Shard } from './plan.js';
+import { runPool, siblingModule } from './pool.js';
+import { readStoredPlan, storedPlanOf, writeStoredPlan } from './storedPlan.js';
+import type { CellRecord } from './types.js';
+
+// `vcpu-replay batch`: plan the manifest's cells, run the ones not yet done (this shard's) on
+// worker threads, record each as it finishes, then write the batch's data files.
+
+export interface BatchOptions {
+  manifest: string;
+  outDir: string;
+  /** Worker threads; default: the number of cores. */
+  workers?: number;
+  /** Run only this slice of the cells (job arrays). */
+  shard?: Shard | null;
+  /** Continue a run in outDir, skipping finished cells (failed ones are run again). */
+  resume?: boolean;
+  /** Cell runner module (path or URL exporting runCell); default: the built-in align -> replay -> metrics runner. */
+  runner?: string;
+  onProgress?: (done: number, total: number, failed: number) => void;
+  onWarning?: (msg: string) => void;
+}
+
+export interface BatchRunSummary extends OutputCounts {
+  outDir: string;
+  /** Cells in the whole manifest. */
+  planned: number;
+  /** Cells of this shard (all when unsharded). */
+  inScope: number;
+  /** Cells found finished in outDir and not run again. */
+  skipped: number;
+  /** Cells run now. */
+  ran: number;
+}
+
+const userError = (msg: string): Error => Object.assign(new Error(msg), { userError: true });
+
+export const DEFAULT_RUNNER = (): string => siblingModule('replayCellRunner');
+
+export async function runBatch(opts: BatchOptions): Promise<BatchRunSummary> {
+  const outDir = resolve(opts.outDir);
+  const workers = opts.workers ?? availableParallelism();
+  if (!Number.isInteger(workers) || workers < 1) throw userError(`--workers must be a positive integer (got ${workers})`);
+  const warn = opts.onWarning ?? (() => {});
+  const manifest = await loadManifest(opts.manifest);
+  const plan = await planBatch(manifest);
+  const shard = opts.shard ?? null;
+
+  const existing = await readStoredPlan(outDir);
+  if (existing && !opts.resume) throw userError(`${outDir} already holds a batch ("${existing.name}"); pass --resume to continue it, or choose another output directory`);
+  if (existing && existing.planHash !== plan.planHash) {
+    throw userError(`${outDir} holds a different batch (plan ${existing.planHash}, manifest now plans ${plan.planHash}): the manifest or the scenarios its globs match changed; use another output directory`);
+  }
+  await mkdir(outDir, { recursive: true });
+  const removed = await prepareCellsDir(outDir);
+  if (removed) warn(`${outDir}: removed ${removed} partial cell file(s) left by an interrupted run`);
+  const stored = storedPlanOf(plan, shard);
+  await writeStoredPlan(outDir, stored);
+
+  const scope = shardCells(plan.cells, shard);
+  const todo = [];
+  let skipped = 0;
+  for (const c of scope) {
+    const rec = opts.resume ? await readCellRecord(outDir, c.id, warn) : null;
+    if (rec?.status === 'ok') skipped++;
+    else todo.push(c);
+  }
+  let done = skipped;
+  let failed = 0;
+  opts.onProgress?.(done, scope.length, failed);
+  await runPool(todo, {
+    workers,
+    runner: opts.runner ?? DEFAULT_RUNNER(),
+    cellTimeoutMs: plan.cellTimeoutS ? plan.cellTimeoutS * 1000 : null,
+    async onRecord(rec) {
+      await writeCellRecord(outDir, rec);
+      done++;
+      if (rec.status === 'failed') failed++;
+      opts.onProgress?.(done, scope.length, failed);
+    },
+  });
+
+  // Outputs come from the files on disk, so a resumed run reads exactly what a straight run wrote.
+  const records = new Map<string, CellRecord>();
+  for (const c of scope) {
+    const rec = await readCellRecord(outDir, c.id, warn);
+    if (rec) records.set(c.id, rec);
+  }
+  const counts = await writeBatchOutputs(outDir, stored, shardCells(stored.cells, shard), records);
+  return { outDir, planned: plan.cells.length, inScope: scope.length, skipped, ran: todo.length, ...counts };
+}
