@@ -11,3 +11,4 @@ export { summarizeTrace, cpuTimeByThread } from './metrics/traceSummary.js';
 export type { TraceSummary, ThreadCpuTime } from './metrics/traceSummary.js';
 export { detectVcpuThreads, vcpuFromThreadName } from './align/vcpuThreadNames.js';
 export type { VcpuThread, VcpuNameStyle } from './align/vcpuThreadNames.js';
+export { formatFtraceText, ftraceTextChunks, writeFtraceTextFile, flagsToText } from './tables/ftraceTextWriter.js';
