@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compare } from '../src/metrics/compare.js';
 import { latencyStatsFromNs } from '../src/metrics/compareStats.js';
 import { countDeadlineMisses, responseTimesNs } from '../src/metrics/deadline.js';
-import { sampleCompareInput } from '../src/report/sampleData.js';
+import { SAMPLE_HOSTILE_COMM, sampleCompareInput } from '../src/report/sampleData.js';
 
 // Golden tables on the hand-built sample (src/report/sampleData.ts). Every expected number below
 // was computed by hand from the sample's period list; the arithmetic is in the comments.
@@ -83,6 +83,10 @@ describe('compare on the hand-built sample', () => {
     for (const x of r.hostImpact) if (x.share) expect(x.share.vcpu + x.share.other + x.share.idle).toBeCloseTo(1, 12);
     expect(row('dynamic')).toMatchObject({ boosts: 2, boostedNs: 200_000, boostReasons: { timer: 2 }, throttles: 0 });
     expect(row('static').throttles).toBe(1);
+    // The busiest non-vCPU threads, by CPU time: stress (2 s) before the hostile thread (11.98 ms).
+    expect(row('vanilla').share!.topOther.map((t) => [t.tid, t.comm])).toEqual([[7001, 'stress-ng-cpu'], [7000, SAMPLE_HOSTILE_COMM]]);
+    expect(row('vanilla').share!.topOther[1]!.share).toBeCloseTo(11980e3 / 8e9, 12);
+    expect(row('static').share!.topOther.map((t) => t.tid)).toEqual([7001]);
     expect(row('trace').boosts).toBeNull();
     expect(row('static').hostProbe!.maxUs).toBe(2444);
   });

@@ -135,6 +135,7 @@ function hostImpactTable(result: CompareResult): TableModel | null {
       { label: 'boosted ms', align: 'right' },
       { label: 'cap', align: 'right' },
       { label: 'reasons', align: 'left' },
+      { label: 'busiest other thread', align: 'left' },
     ],
     rows: rows.map((r) => [
       ...keyCells(r),
@@ -148,6 +149,7 @@ function hostImpactTable(result: CompareResult): TableModel | null {
       r.boostedNs === null ? null : r.boostedNs / 1e6,
       r.capHits,
       Object.entries(r.boostReasons).map(([k, v]) => `${k}:${v}`).join(' ') || null,
+      r.share?.topOther[0] ? `${r.share.topOther[0].comm} (${r.share.topOther[0].tid}) ${(r.share.topOther[0].share * 100).toFixed(1)}%` : null,
     ]),
   };
 }

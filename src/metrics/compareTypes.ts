@@ -78,6 +78,8 @@ export interface HostShare {
   idle: number;
   spanNs: number;
   cpus: number;
+  /** The non-vCPU host threads that used the most CPU (comm from the trace: escape before display). */
+  topOther: Array<{ tid: number; comm: string; share: number }>;
 }
 
 export interface HostImpactRow extends ScenarioKey {

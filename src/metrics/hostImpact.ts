@@ -6,8 +6,8 @@ import type { HostShare } from './compareTypes.js';
 // switch on that CPU. Before a CPU's first switch its prev task is charged from the trace start,
 // after its last switch the next task is charged until the trace end.
 
-/** Share of host CPU time (CPUs x trace span) spent in vCPU threads, other threads and idle (pid 0). */
-export function hostCpuShare(host: TraceTables, vcpuTids: ReadonlySet<number>): HostShare | null {
+/** Share of host CPU time (and the busiest non-vCPU threads) (CPUs x trace span) spent in vCPU threads, other threads and idle (pid 0). */
+export function hostCpuShare(host: TraceTables, vcpuTids: ReadonlySet<number>, topN = 5): HostShare | null {
   const sw = host.sched_switch;
   if (sw.length === 0) return null;
   const startNs = host.meta.startNs;
@@ -19,11 +19,15 @@ export function hostCpuShare(host: TraceTables, vcpuTids: ReadonlySet<number>): 
   let vcpu = 0;
   let idle = 0;
   let other = 0;
+  const perTid = new Map<number, number>();
   const charge = (pid: number, ns: number) => {
     if (ns <= 0) return;
     if (pid === 0) idle += ns;
     else if (vcpuTids.has(pid)) vcpu += ns;
-    else other += ns;
+    else {
+      other += ns;
+      perTid.set(pid, (perTid.get(pid) ?? 0) + ns);
+    }
   };
   for (let i = 0; i < sw.length; i++) {
     const c = cpu[i]!;
@@ -36,5 +40,18 @@ export function hostCpuShare(host: TraceTables, vcpuTids: ReadonlySet<number>): 
   const cpus = Math.max(host.meta.cpuCount ?? 0, since.size);
   idle += (cpus - since.size) * spanNs;
   const total = cpus * spanNs;
-  return { vcpu: vcpu / total, other: other / total, idle: idle / total, spanNs, cpus };
+  const commOf = latestComms(host);
+  const topOther = [...perTid]
+    .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+    .slice(0, topN)
+    .map(([tid, ns]) => ({ tid, comm: commOf.get(tid) ?? '', share: ns / total }));
+  return { vcpu: vcpu / total, other: other / total, idle: idle / total, spanNs, cpus, topOther };
+}
+
+/** tid -> its last comm in the threads table. */
+export function latestComms(t: TraceTables): Map<number, string> {
+  const m = new Map<number, string>();
+  const { tid, comm } = t.threads.cols;
+  for (let i = 0; i < t.threads.length; i++) m.set(tid[i]!, t.strings[comm[i]!] ?? '');
+  return m;
 }
