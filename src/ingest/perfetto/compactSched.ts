@@ -88,7 +88,6 @@ export function decodeCompactSched(r: WireReader, end: number, ms: MachineState,
     const pid = swPid.a[k]! | 0;
     c.nextComm[i] = comm; c.nextPid[i] = pid; c.nextPrio[i] = swPrio.a[k]! | 0;
     ms.compactSwitch.push(i);
-    ms.thread(pid, comm, tsNs);
     if (tsNs < minTs) minTs = tsNs;
     if (tsNs > maxTs) maxTs = tsNs;
   }
@@ -112,7 +111,6 @@ export function decodeCompactSched(r: WireReader, end: number, ms: MachineState,
     const tid = wkPid.a[k]! | 0;
     c.comm[i] = comm; c.tid[i] = tid; c.prio[i] = wkPrio.a[k]! | 0; c.targetCpu[i] = wkCpu.a[k]! | 0; c.success[i] = -1;
     ms.compactWaking.push(i);
-    ms.thread(tid, comm, tsNs);
     if (tsNs < minTs) minTs = tsNs;
     if (tsNs > maxTs) maxTs = tsNs;
   }

@@ -8,6 +8,7 @@ import { WT_LEN, WT_VARINT, WireError, WireReader } from './wire.js';
 import { decodeFtraceEvent } from './ftraceEvent.js';
 import { decodeCompactSched, type CompactResult } from './compactSched.js';
 import { fixupMachine } from './fixup.js';
+import { buildThreads } from './threads.js';
 import { splitPackets, type FramingError } from './framing.js';
 import { clockSyncEstimate, readClockSnapshot } from './clocks.js';
 
@@ -278,10 +279,10 @@ export class PerfettoDecoder {
         } else r.skip(w2);
       }
       if (f === 1) {
-        ms.b.setTgid(id, id);
+        ms.tgids.set(id, id);
         if (name !== null) ms.treeThreads.push({ tid: id, tgid: id, name, tsNs, process: true });
       } else {
-        if (tgid >= 0) ms.b.setTgid(id, tgid);
+        if (tgid >= 0) ms.tgids.set(id, tgid);
         if (name !== null) ms.treeThreads.push({ tid: id, tgid, name, tsNs, process: false });
       }
     }
@@ -339,12 +340,7 @@ export class PerfettoDecoder {
     for (const id of ids.length ? ids : [0]) {
       const ms = this.machines.get(id)!;
       fixupMachine(ms);
-      for (const t of ms.treeThreads) {
-        if (ms.seen.has(t.tid)) continue;
-        // Thread entries win over a process's cmdline for the main thread's name.
-        if (t.process && ms.treeThreads.some((o) => !o.process && o.tid === t.tid)) continue;
-        ms.b.thread(t.tid, ms.b.str(t.name), t.tsNs, t.tgid);
-      }
+      for (const t of ms.treeThreads) ms.b.str(t.name);
       const meta = ms.b.meta;
       meta.kernelVersion = ms.kernel === UNKNOWN_KERNEL_RELEASE ? null : ms.kernel;
       if (ms.numCpus) meta.cpuCount = ms.numCpus;
@@ -358,7 +354,9 @@ export class PerfettoDecoder {
       if (ms.syncRounds.length) meta.extra['remoteClockSync'] = clockSyncEstimate(ms.syncRounds);
       else if (id !== 0) ms.b.warn('no RemoteClockSync for this machine: its timestamps are in its own clock, not aligned to the host');
       meta.lost.sort((a, z) => a.startNs - z.startNs || a.cpu - z.cpu);
-      machines.push(ms.b.finish());
+      const tables = ms.b.finish();
+      tables.threads = buildThreads(tables, ms.treeThreads, ms.tgids);
+      machines.push(tables);
     }
     return { source: this.path, format: 'perfetto', machines };
   }

@@ -61,7 +61,6 @@ export function fixupMachine(ms: MachineState): void {
           c.prevComm[i] = curComm;
           c.prevPrio[i] = curPrio;
           c.pid[i] = curPid;
-          if (curComm >= 0) ms.thread(curPid, curComm, t);
         }
         curPid = c.nextPid[i]!;
         curComm = c.nextComm[i]!;

@@ -3,7 +3,7 @@ import type { MachineState } from './machineState.js';
 import { WT_LEN, WT_VARINT, type WireReader } from './wire.js';
 import { FtraceId as F } from './ftraceEventIds.js';
 import { flagsFromCommonFlags } from './commonFlags.js';
-import { FieldBag, decodeGenericFtrace, decodeUnknownPayload, emitNamedEvent, noteRowThreads } from './genericEvent.js';
+import { FieldBag, decodeGenericFtrace, decodeUnknownPayload, emitNamedEvent } from './genericEvent.js';
 
 // One verbose FtraceEvent (bundle field 2) -> one table row. The payload is a oneof: its field
 // number says which event it is. Absent numeric fields take the proto default (0) except where
@@ -68,8 +68,6 @@ function decodePayload(r: WireReader, end: number, id: number, ms: MachineState,
       t.c.prevComm[i] = prevComm; t.c.prevPid[i] = prevPid; t.c.prevPrio[i] = prevPrio;
       t.c.prevState[i] = prevState; // raw: decoded by kernel version once SystemInfo is known
       t.c.nextComm[i] = nextComm; t.c.nextPid[i] = nextPid; t.c.nextPrio[i] = nextPrio;
-      if (prevComm >= 0) ms.thread(prevPid, prevComm, ts);
-      if (nextComm >= 0) ms.thread(nextPid, nextComm, ts);
       return;
     }
     case F.SCHED_WAKEUP:
@@ -92,7 +90,6 @@ function decodePayload(r: WireReader, end: number, id: number, ms: MachineState,
       t.c.tsNs[i] = ts; t.c.seq[i] = b.seq(); t.c.cpu[i] = cpu; t.c.pid[i] = pid; t.c.flags[i] = flags;
       t.c.kind[i] = id === F.SCHED_WAKING ? WakeupKind.WAKING : id === F.SCHED_WAKEUP ? WakeupKind.WAKEUP : WakeupKind.WAKEUP_NEW;
       t.c.comm[i] = comm; t.c.tid[i] = tid; t.c.prio[i] = prio; t.c.targetCpu[i] = target; t.c.success[i] = success;
-      if (comm >= 0) ms.thread(tid, comm, ts);
       return;
     }
     case F.SCHED_MIGRATE_TASK: {
@@ -112,7 +109,6 @@ function decodePayload(r: WireReader, end: number, id: number, ms: MachineState,
       const i = t.row();
       t.c.tsNs[i] = ts; t.c.seq[i] = b.seq(); t.c.cpu[i] = cpu; t.c.pid[i] = pid; t.c.flags[i] = flags;
       t.c.comm[i] = comm; t.c.tid[i] = tid; t.c.prio[i] = prio; t.c.origCpu[i] = orig; t.c.destCpu[i] = dest;
-      if (comm >= 0) ms.thread(tid, comm, ts);
       return;
     }
     case F.SCHED_PROCESS_FORK:
@@ -231,8 +227,7 @@ function decodeProcess(r: WireReader, end: number, id: number, ms: MachineState,
   t.c.tsNs[i] = ts; t.c.seq[i] = b.seq(); t.c.cpu[i] = cpu; t.c.pid[i] = pid; t.c.flags[i] = flags;
   t.c.kind[i] = kind; t.c.comm[i] = comm; t.c.tid[i] = tid; t.c.prio[i] = prio;
   t.c.childComm[i] = childComm; t.c.childTid[i] = childTid;
-  if (tgid >= 0) b.setTgid(tid, tgid);
-  noteRowThreads(ms, 'sched_process', i);
+  if (tgid >= 0) ms.tgids.set(tid, tgid);
 }
 
 function decodeIrq(r: WireReader, end: number, id: number, ms: MachineState, ts: number, cpu: number, pid: number, flags: number): void {

@@ -1,4 +1,4 @@
-import { IrqKind, ProcessKind, SOFTIRQ_NAMES, routeEvent, type EventTableName } from '../../tables/index.js';
+import { IrqKind, SOFTIRQ_NAMES, routeEvent, type EventTableName } from '../../tables/index.js';
 import type { MachineState } from './machineState.js';
 import { WT_LEN, WT_VARINT, WireError, type WireReader } from './wire.js';
 import { ftraceEventName, ftraceFieldName } from './ftraceEventIds.js';
@@ -162,32 +162,6 @@ export function emitNamedEvent(ms: MachineState, name: string, bag: FieldBag, ts
     if ((kind === IrqKind.SOFTIRQ_ENTRY || kind === IrqKind.SOFTIRQ_EXIT || kind === IrqKind.SOFTIRQ_RAISE) && (cols['name']![i] as number) < 0) {
       const vec = cols['num']![i] as number;
       if (vec >= 0 && vec < SOFTIRQ_NAMES.length) cols['name']![i] = b.str(SOFTIRQ_NAMES[vec]!);
-    }
-  }
-  noteRowThreads(ms, route.table, i);
-}
-
-/** Thread names carried by a task event's row (waking comm, fork child, rename...). */
-export function noteRowThreads(ms: MachineState, table: EventTableName, i: number): void {
-  const b = ms.b;
-  if (table === 'sched_wakeup' || table === 'sched_migrate') {
-    const t = b[table];
-    if (t.c.comm[i]! >= 0) ms.thread(t.c.tid[i]!, t.c.comm[i]!, t.c.tsNs[i]!);
-  } else if (table === 'sched_process') {
-    const c = b.sched_process.c;
-    const ts = c.tsNs[i]!;
-    switch (c.kind[i]) {
-      case ProcessKind.FORK:
-        if (c.comm[i]! >= 0) ms.thread(c.tid[i]!, c.comm[i]!, ts);
-        if (c.childComm[i]! >= 0) ms.thread(c.childTid[i]!, c.childComm[i]!, ts);
-        break;
-      case ProcessKind.RENAME:
-        if (c.childComm[i]! >= 0) ms.thread(c.tid[i]!, c.childComm[i]!, ts);
-        break;
-      case ProcessKind.EXEC:
-        break; // comm is the filename, not the task name
-      default:
-        if (c.comm[i]! >= 0) ms.thread(c.tid[i]!, c.comm[i]!, ts);
     }
   }
 }

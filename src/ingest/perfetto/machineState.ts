@@ -65,7 +65,8 @@ export class MachineState {
   /** Newest event time per CPU, for the start of lost-data windows. */
   readonly lastTsByCpu = new Map<number, number>();
   lastTsNs = -1;
-  readonly seen = new TidSet();
+  /** tgid learned from process_tree and sched_process_exit. */
+  readonly tgids = new Map<number, number>();
   readonly treeThreads: TreeThread[] = [];
   /** Remote clock sync rounds [c1, h1, c2, h2] on BOOTTIME. */
   readonly syncRounds: Array<[number, number, number, number]> = [];
@@ -78,11 +79,6 @@ export class MachineState {
   ) {
     this.b = new MachineBuilder(source, 'perfetto');
     this.b.meta.clock = 'boot';
-  }
-
-  thread(tid: number, commId: number, tsNs: number, tgid = -1): void {
-    this.seen.add(tid);
-    this.b.thread(tid, commId, tsNs, tgid);
   }
 
   noteTs(cpu: number, tsNs: number): void {

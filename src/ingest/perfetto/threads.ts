@@ -1,0 +1,70 @@
+import { MachineBuilder, ProcessKind, type Table, type TraceTables } from '../../tables/index.js';
+import { TidSet, type TreeThread } from './machineState.js';
+
+// The threads table (comm over time per tid) from the finished, time-sorted event tables.
+// Built here rather than while streaming so that it depends only on the events and their time
+// order, not on how the recorder (or our writer) cut them into bundles.
+
+type ThreadsTable = TraceTables['threads'];
+
+export function buildThreads(t: TraceTables, tree: readonly TreeThread[], tgids: ReadonlyMap<number, number>): ThreadsTable {
+  const tb = new MachineBuilder(t.meta.source, t.meta.format);
+  for (const s of t.strings) tb.str(s); // same ids as the machine's pool
+  const seen = new TidSet();
+  const see = (tid: number, comm: number, ts: number) => {
+    if (comm < 0) return;
+    seen.add(tid);
+    tb.thread(tid, comm, ts);
+  };
+  const sw = t.sched_switch.cols;
+  const wk = t.sched_wakeup.cols;
+  const mg = t.sched_migrate.cols;
+  const pr = t.sched_process.cols;
+  const tabs: Table[] = [t.sched_switch, t.sched_wakeup, t.sched_migrate, t.sched_process] as unknown as Table[];
+  const ts = [sw.tsNs, wk.tsNs, mg.tsNs, pr.tsNs];
+  const seq = [sw.seq, wk.seq, mg.seq, pr.seq];
+  const ptr = [0, 0, 0, 0];
+  for (;;) {
+    let k = -1;
+    for (let j = 0; j < 4; j++) {
+      const i = ptr[j]!;
+      if (i >= tabs[j]!.length) continue;
+      if (k < 0) { k = j; continue; }
+      const b = ptr[k]!;
+      if (ts[j]![i]! < ts[k]![b]! || (ts[j]![i] === ts[k]![b] && seq[j]![i]! < seq[k]![b]!)) k = j;
+    }
+    if (k < 0) break;
+    const i = ptr[k]!++;
+    const time = ts[k]![i]!;
+    if (k === 0) {
+      see(sw.prevPid[i]!, sw.prevComm[i]!, time);
+      see(sw.nextPid[i]!, sw.nextComm[i]!, time);
+    } else if (k === 1) see(wk.tid[i]!, wk.comm[i]!, time);
+    else if (k === 2) see(mg.tid[i]!, mg.comm[i]!, time);
+    else {
+      switch (pr.kind[i]) {
+        case ProcessKind.FORK:
+          see(pr.tid[i]!, pr.comm[i]!, time);
+          see(pr.childTid[i]!, pr.childComm[i]!, time);
+          break;
+        case ProcessKind.RENAME:
+          see(pr.tid[i]!, pr.childComm[i]!, time);
+          break;
+        case ProcessKind.EXEC:
+          break; // comm holds the filename, not the task name
+        default:
+          see(pr.tid[i]!, pr.comm[i]!, time);
+      }
+    }
+  }
+  // process_tree names only for threads no event named: events are the better record over time.
+  const pool = tb.pool;
+  const threadEntry = new Set(tree.filter((e) => !e.process).map((e) => e.tid));
+  for (const e of tree) {
+    if (seen.has(e.tid)) continue;
+    if (e.process && threadEntry.has(e.tid)) continue; // a thread entry names the main thread better than cmdline
+    tb.thread(e.tid, pool.id(e.name), e.tsNs, e.tgid);
+  }
+  for (const [tid, tgid] of tgids) tb.setTgid(tid, tgid);
+  return tb.finish().threads;
+}
