@@ -50,6 +50,23 @@ export class MachineState {
     return nid;
   }
 
+  private idleId = -1;
+
+  /**
+   * Report a thread sighting. pid 0 is one idle task per CPU (swapper/N, printed `<idle>`): it
+   * gets a single '<idle>' span instead of one span per comm change.
+   */
+  thread(tid: number, commId: number, tsNs: number, tgid = -1): void {
+    if (tid === 0) {
+      if (this.idleId < 0) this.idleId = this.b.str('<idle>');
+      this.b.thread(0, this.idleId, tsNs);
+      return;
+    }
+    this.b.thread(tid, commId, tsNs, tgid);
+    // thread() ignores a `<...>` sighting, but its TGID column is still true.
+    if (tgid >= 0 && this.b.pool.values[commId] === '<...>') this.b.setTgid(tid, tgid);
+  }
+
   /** Book-keeping for every event: per-CPU first/last ts and closing pending lost windows. */
   sawEvent(cpu: number, tsNs: number): void {
     this.events++;
@@ -68,7 +85,8 @@ export class MachineState {
 
   /** A loss marker line: the window runs from the CPU's last event to its next one. */
   lost(cpu: number, kind: LostWindow['kind'], events: number | null, detail: string): void {
-    const last = cpu >= 0 ? this.lastTs[cpu] : undefined;
+    // buffer-started: that CPU's older events were overwritten, so its gap runs from the trace start.
+    const last = cpu >= 0 && kind !== 'buffer-started' ? this.lastTs[cpu] : undefined;
     const w: LostWindow = { cpu, startNs: last ?? NaN, endNs: NaN, events, kind, detail };
     this.b.meta.lost.push(w);
     this.open.push(w);
@@ -109,7 +127,8 @@ export class MachineState {
       byKind.set(w.kind, k);
     }
     for (const [kind, k] of byKind) {
-      meta.warnings.push(`${k.n} '${kind}' marker(s): ${k.events}${k.unknown ? '+' : ''} events missing (see lost windows)`);
+      const n = k.unknown ? (k.events ? `at least ${k.events}` : 'an unknown number of') : String(k.events);
+      meta.warnings.push(`${k.n} '${kind}' marker(s): ${n} events missing (see lost windows)`);
     }
     return t;
   }

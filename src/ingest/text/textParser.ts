@@ -44,7 +44,6 @@ export class TextTraceParser implements LineSink {
   private readonly prefixes: string[] = [];
   private readonly main: MachineState;
   private readonly ev: EventCtx = { tsNs: 0, cpu: 0, pid: 0, tgid: -1, flags: 0, nameId: 0, vectorName: undefined };
-  private readonly idleComm = new Map<MachineState, number>();
   private binaryLines = 0;
   private sawRawCounter = false;
   private sawNsClock = false;
@@ -110,13 +109,7 @@ export class TextTraceParser implements LineSink {
     ev.tgid = line.tgid;
     ev.flags = line.flags;
     const b = m.b;
-    if (line.pid === 0) {
-      let idle = this.idleComm.get(m);
-      if (idle === undefined) this.idleComm.set(m, (idle = b.str('<idle>')));
-      b.thread(0, idle, ts);
-    } else {
-      b.thread(line.pid, m.comm(line.pid, s, line.commStart, line.commEnd), ts, line.tgid);
-    }
+    m.thread(line.pid, line.pid === 0 ? -1 : m.comm(line.pid, s, line.commStart, line.commEnd), ts, line.tgid);
     const name = s.slice(line.evStart, line.evEnd);
     const entries = this.entries.get(m)!;
     let entry = entries.get(name);

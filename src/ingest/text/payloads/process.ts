@@ -28,8 +28,8 @@ export const parseProcess: PayloadParser = (m, ev, s, a, e, kind) => {
       c.comm[i] = m.comm(tid, s, ca, pidAt - 5);
       c.childTid[i] = child;
       c.childComm[i] = m.comm(child, s, cc, cp - 11);
-      m.b.thread(tid, c.comm[i]!, ev.tsNs);
-      m.b.thread(child, c.childComm[i]!, ev.tsNs);
+      m.thread(tid, c.comm[i]!, ev.tsNs);
+      m.thread(child, c.childComm[i]!, ev.tsNs);
       return true;
     }
     case ProcessKind.EXEC: {
@@ -55,7 +55,7 @@ export const parseProcess: PayloadParser = (m, ev, s, a, e, kind) => {
         const end = keyAt(s, 'clone_flags=', ca, e);
         if (ca < 0) return false;
         c.comm[i] = m.b.str(s.slice(ca, end < 0 ? e : end - 13));
-        m.b.thread(tid, c.comm[i]!, ev.tsNs);
+        m.thread(tid, c.comm[i]!, ev.tsNs);
       } else {
         const oa = keyAt(s, 'oldcomm=', a, e);
         const na = keyAt(s, 'newcomm=', oa, e);
@@ -64,7 +64,7 @@ export const parseProcess: PayloadParser = (m, ev, s, a, e, kind) => {
         c.comm[i] = m.b.str(s.slice(oa, na - 9));
         c.childComm[i] = m.b.str(s.slice(na, end < 0 ? e : end - 15));
         c.childTid[i] = tid;
-        m.b.thread(tid, c.childComm[i]!, ev.tsNs);
+        m.thread(tid, c.childComm[i]!, ev.tsNs);
       }
       return true;
     }
@@ -78,7 +78,7 @@ export const parseProcess: PayloadParser = (m, ev, s, a, e, kind) => {
       c.tid[i] = tid;
       c.comm[i] = m.comm(tid, s, ca, pidAt - 5);
       c.prio[i] = intKey(s, 'prio=', scan.pos, e);
-      m.b.thread(tid, c.comm[i]!, ev.tsNs);
+      m.thread(tid, c.comm[i]!, ev.tsNs);
       return true;
     }
   }

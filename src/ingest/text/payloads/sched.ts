@@ -97,8 +97,8 @@ export const parseSchedSwitch: PayloadParser = (m, ev, s, a, e) => {
     c.nextPrio[i] = orNeg(intAt(s, nlb + 2, e));
     m.rawStateRows.push(i);
   }
-  m.b.thread(c.prevPid[i]!, c.prevComm[i]!, ev.tsNs);
-  m.b.thread(c.nextPid[i]!, c.nextComm[i]!, ev.tsNs);
+  m.thread(c.prevPid[i]!, c.prevComm[i]!, ev.tsNs);
+  m.thread(c.nextPid[i]!, c.nextComm[i]!, ev.tsNs);
   return true;
 };
 
@@ -134,7 +134,7 @@ export const parseWakeup: PayloadParser = (m, ev, s, a, e, kind) => {
     c.success[i] = intKey(s, 'success=', rb + 1, te);
     c.targetCpu[i] = intKey(s, 'CPU:', rb + 1, te);
   }
-  m.b.thread(c.tid[i]!, c.comm[i]!, ev.tsNs);
+  m.thread(c.tid[i]!, c.comm[i]!, ev.tsNs);
   return true;
 };
 
@@ -154,6 +154,6 @@ export const parseMigrate: PayloadParser = (m, ev, s, a, e) => {
   c.origCpu[i] = intKey(s, 'orig_cpu=', scan.pos, e);
   c.destCpu[i] = intKey(s, 'dest_cpu=', scan.pos, e);
   if (c.destCpu[i]! < 0) return false;
-  m.b.thread(tid, c.comm[i]!, ev.tsNs);
+  m.thread(tid, c.comm[i]!, ev.tsNs);
   return true;
 };
