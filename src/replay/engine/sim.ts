@@ -178,7 +178,7 @@ export class Simulator {
     }
     for (const c of this.cpus) this.schedule(c, t0);
     const tick = this.hs.tickNs;
-    this.q.push(Math.ceil(t0 / tick) * tick, Ev.TICK, 0, 0);
+    this.q.push(Math.floor(t0 / tick) * tick + tick, Ev.TICK, 0, 0);
     if (this.rtThrottle) this.q.push(t0 + this.hs.rtPeriodNs, Ev.RT_PERIOD, 0, 0);
 
     const q = this.q;
