@@ -3,6 +3,8 @@ import { registerInspect } from './inspect.js';
 import { registerIngest } from './ingest.js';
 import { registerBatch } from './batch.js';
 import { registerMerge } from './merge.js';
+import { registerLatency } from './latency.js';
+import { registerTimeline } from './timeline.js';
 
 // One line per command; each command's options and action live in its own file.
 export function registerCommands(program: Command): void {
@@ -10,4 +12,6 @@ export function registerCommands(program: Command): void {
   registerIngest(program);
   registerBatch(program);
   registerMerge(program);
+  registerLatency(program);
+  registerTimeline(program);
 }

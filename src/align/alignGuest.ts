@@ -1,0 +1,101 @@
+import type { TraceTables } from '../tables/index.js';
+import type { GuestSpec } from '../scenario/index.js';
+import { threadStates } from '../timeline/threadStates.js';
+import { threadIntervals } from '../timeline/build.js';
+import type { AlignedGuest, ClockAlignment, VcpuMapping } from './types.js';
+import { mapVcpus, type VcpuCandidate } from './vcpuMap.js';
+import { detectVcpuThreads } from './vcpuThreadNames.js';
+import { clockFromKvmTscOffset, clockFromRemoteSync, clockFromScenario, clockFromTimeShift } from './clockSources.js';
+import { clockFromSyncRounds, syncRounds } from './syncMarkers.js';
+import { estimateClock, guestEventTimesByCpu, type VcpuEvidence } from './estimateClock.js';
+import { retimeTables, toHostNs } from './retime.js';
+import { AlignError } from './errors.js';
+
+export interface AlignGuestInput {
+  host: TraceTables;
+  guestTables: TraceTables | null;
+  spec: GuestSpec;
+  guestCount: number;
+  sameTrace: boolean;
+}
+
+/** vCPU threads named like vCPUs on the host, as mapping candidates. */
+export function nameCandidates(host: TraceTables): VcpuCandidate[] {
+  return detectVcpuThreads(host).map((v) => ({ tid: v.tid, tgid: v.tgid, vcpu: v.vcpu, label: v.comm }));
+}
+
+/** Evidence for the clock estimator: guest events per CPU and the host running time of its vCPU thread. */
+export function vcpuEvidence(host: TraceTables, guest: TraceTables, vcpus: VcpuMapping): VcpuEvidence[] {
+  const states = threadStates(host);
+  const times = guestEventTimesByCpu(guest, vcpus.tids.keys());
+  const out: VcpuEvidence[] = [];
+  for (const [cpu, tid] of [...vcpus.tids].sort((a, b) => a[0] - b[0])) {
+    let from = Infinity;
+    let to = -Infinity;
+    const T = states.cols;
+    for (let i = 0; i < states.length; i++) {
+      if (T.tid[i] !== tid) continue;
+      from = Math.min(from, T.tsNs[i]!);
+      to = Math.max(to, T.endNs[i]!);
+    }
+    if (from > to) continue;
+    out.push({ guestNs: times.get(cpu) ?? new Float64Array(0), running: threadIntervals(states, tid), knownFromNs: from, knownToNs: to });
+  }
+  return out;
+}
+
+/**
+ * Pure alignment of one guest: vCPU map, then the first clock source that applies (scenario,
+ * TIME_SHIFT, RemoteClockSync, KVM tsc offset, sync markers, estimate from the traces), then
+ * re-timing. Returns warnings for a poor or doubtful alignment.
+ */
+export function alignGuest(inp: AlignGuestInput): { guest: AlignedGuest; warnings: string[] } {
+  const { host, guestTables: guest, spec } = inp;
+  const warnings: string[] = [];
+  const vcpus = mapVcpus({ guest: spec, guestCount: inp.guestCount, host, guestTables: guest, sameTrace: inp.sameTrace, byName: nameCandidates(host) });
+  if (!guest) {
+    const clock = clockFromScenario(spec) ?? { offsetNs: 0, scale: 1, uncertaintyNs: 0, source: 'same-clock' };
+    warnings.push(`guest "${spec.name}" has no trace: only its host-side vCPU activity is known`);
+    return { guest: { name: spec.name, tables: null, vcpus, clock }, warnings };
+  }
+  const mappedCpus = new Set(vcpus.tids.keys());
+  const unmapped: number[] = [];
+  for (let i = 0; i < guest.cpus.length; i++) if (guest.cpus.cols.events[i]! > 0 && !mappedCpus.has(guest.cpus.cols.cpu[i]!)) unmapped.push(guest.cpus.cols.cpu[i]!);
+  if (unmapped.length) warnings.push(`guest "${spec.name}": CPUs ${unmapped.join(', ')} have events but no vCPU thread (mapping from ${vcpus.source})`);
+
+  let clock: ClockAlignment | null =
+    clockFromScenario(spec) ??
+    clockFromTimeShift(guest) ??
+    clockFromRemoteSync(guest) ??
+    clockFromKvmTscOffset(host, guest, vcpus.tids, spec.tscHz ?? null);
+  if (!clock) {
+    const fromMarkers = clockFromSyncRounds(syncRounds(host, guest));
+    if (fromMarkers) {
+      const { rounds: _r, ...c } = fromMarkers;
+      clock = c;
+    }
+  }
+  if (!clock) {
+    const est = estimateClock(vcpuEvidence(host, guest, vcpus), spec.name);
+    const { contained, considered, ...c } = est;
+    clock = c;
+    if (contained < 0.9 * considered) {
+      warnings.push(
+        `guest "${spec.name}": estimated clock offset puts only ${contained} of ${considered} guest events inside host vCPU running time; ` +
+          `the estimate may be wrong: give guests[].clock in scenario.json`,
+      );
+    }
+  }
+  // The aligned guest must overlap the host in time.
+  const gStart = toHostNs(guest.meta.startNs, clock);
+  const gEnd = toHostNs(guest.meta.endNs, clock);
+  if (gEnd < host.meta.startNs || gStart > host.meta.endNs) {
+    throw new AlignError(
+      `guest "${spec.name}": no overlap in time with the host trace after alignment (${clock.source}, offset ${clock.offsetNs} ns): ` +
+        `guest ${(gStart / 1e9).toFixed(6)}-${(gEnd / 1e9).toFixed(6)} s vs host ${(host.meta.startNs / 1e9).toFixed(6)}-${(host.meta.endNs / 1e9).toFixed(6)} s on the host clock`,
+    );
+  }
+  return { guest: { name: spec.name, tables: retimeTables(guest, clock), vcpus, clock }, warnings };
+}
+
+export { AlignError };

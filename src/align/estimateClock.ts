@@ -1,0 +1,234 @@
+import { EVENT_TABLES, type TraceTables } from '../tables/index.js';
+import type { IntervalSet } from '../timeline/intervals.js';
+import { lastStartingBefore } from '../timeline/intervals.js';
+import type { ClockAlignment } from './types.js';
+import { AlignError } from './errors.js';
+import { fft, nextPow2 } from './fft.js';
+
+// Clock offset from the traces alone. A guest CPU executes (and so emits trace events) only while
+// the host runs its vCPU thread, so the right offset puts every guest event of CPU c inside a host
+// running interval of vCPU c's thread. A coarse FFT cross-correlation of binned guest activity
+// against binned host running/not-running finds candidate offsets over the whole overlap range; an
+// exact sweep around each finds the offset range that contains the most events (the "plateau").
+// Its centre is the estimate and its half width the uncertainty. The rate (scale) comes from
+// fitting the offsets found in separate quarters of the guest trace.
+
+export interface VcpuEvidence {
+  /** Guest event times on this CPU (guest clock), sorted. */
+  guestNs: Float64Array;
+  /** Host running intervals of the vCPU thread, and the span in which its state is known. */
+  running: IntervalSet;
+  knownFromNs: number;
+  knownToNs: number;
+}
+
+export interface ClockEstimate extends ClockAlignment {
+  /** Events inside host running intervals at the estimate / events considered. */
+  contained: number;
+  considered: number;
+}
+
+const MAX_EVENTS = 400_000;
+const MAX_BINS = 1 << 20;
+
+/** Every guest event time per guest CPU, sorted; subsampled evenly past MAX_EVENTS in all. */
+export function guestEventTimesByCpu(guest: TraceTables, cpus: Iterable<number>): Map<number, Float64Array> {
+  const want = new Set(cpus);
+  const parts = new Map<number, number[]>();
+  for (const c of want) parts.set(c, []);
+  for (const spec of EVENT_TABLES) {
+    const tab = guest[spec.name] as unknown as { length: number; cols: { tsNs: Float64Array; cpu: Int32Array } };
+    for (let i = 0; i < tab.length; i++) parts.get(tab.cols.cpu[i]!)?.push(tab.cols.tsNs[i]!);
+  }
+  let total = 0;
+  for (const p of parts.values()) total += p.length;
+  const stride = Math.max(1, Math.ceil(total / MAX_EVENTS));
+  const out = new Map<number, Float64Array>();
+  for (const [c, p] of parts) {
+    const a = Float64Array.from(p).sort();
+    out.set(c, stride === 1 ? a : a.filter((_, i) => i % stride === 0));
+  }
+  return out;
+}
+
+/** Coarse candidates: offsets (ns) of the best cross-correlation peaks. */
+function coarseCandidates(ev: VcpuEvidence[], binNs: number, hostLo: number, hostHi: number, guestLo: number, guestHi: number, keep: number): number[] {
+  const hn = Math.ceil((hostHi - hostLo) / binNs) + 1;
+  const gn = Math.ceil((guestHi - guestLo) / binNs) + 1;
+  const n = nextPow2(hn + gn);
+  const accRe = new Float64Array(n);
+  const accIm = new Float64Array(n);
+  const gr = new Float64Array(n), gi = new Float64Array(n), hr = new Float64Array(n), hi = new Float64Array(n);
+  for (const e of ev) {
+    gr.fill(0); gi.fill(0); hr.fill(0); hi.fill(0);
+    for (let i = 0; i < e.guestNs.length; i++) {
+      const b = Math.floor((e.guestNs[i]! - guestLo) / binNs);
+      if (gr[b]! < 4) gr[b]!++; // cap: a burst of events is one piece of evidence
+    }
+    // -1 where the thread is known not to run for the whole bin, +1 where it runs at all.
+    const from = Math.max(0, Math.floor((e.knownFromNs - hostLo) / binNs));
+    const to = Math.min(hn - 1, Math.floor((e.knownToNs - hostLo) / binNs));
+    for (let b = from; b <= to; b++) hr[b] = -1;
+    const { startNs, endNs } = e.running;
+    for (let i = 0; i < startNs.length; i++) {
+      const b0 = Math.max(0, Math.floor((startNs[i]! - hostLo) / binNs));
+      const b1 = Math.min(hn - 1, Math.floor((endNs[i]! - hostLo) / binNs));
+      for (let b = b0; b <= b1; b++) hr[b] = 1;
+    }
+    fft(gr, gi);
+    fft(hr, hi);
+    for (let k = 0; k < n; k++) {
+      // conj(G) * H
+      accRe[k] = accRe[k]! + gr[k]! * hr[k]! + gi[k]! * hi[k]!;
+      accIm[k] = accIm[k]! + gr[k]! * hi[k]! - gi[k]! * hr[k]!;
+    }
+  }
+  fft(accRe, accIm, true);
+  // score at lag k (guest bin b -> host bin b + k); negative lags wrap to the end.
+  const lags: Array<[number, number]> = [];
+  for (let k = -gn + 1; k < hn; k++) lags.push([k, accRe[(k + n) % n]!]);
+  lags.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+  const picked: number[] = [];
+  for (const [k] of lags) {
+    if (picked.every((p) => Math.abs(p - k) > 3)) picked.push(k);
+    if (picked.length >= keep) break;
+  }
+  return picked.map((k) => hostLo - guestLo + k * binNs);
+}
+
+export interface Plateau {
+  count: number;
+  considered: number;
+  loNs: number;
+  hiNs: number;
+}
+
+/**
+ * Exact search in [oLo, oHi]: the offset range that puts the most guest events (times scaled by
+ * `scale`, restricted to guest times in [gFrom, gTo]) inside host running intervals.
+ */
+export function plateauSearch(ev: VcpuEvidence[], oLo: number, oHi: number, scale = 1, gFrom = -Infinity, gTo = Infinity): Plateau {
+  let keys = new Float64Array(1 << 16);
+  let nk = 0;
+  let considered = 0;
+  const push = (v: number) => {
+    if (nk === keys.length) {
+      const k2 = new Float64Array(keys.length * 2);
+      k2.set(keys);
+      keys = k2;
+    }
+    keys[nk++] = v;
+  };
+  for (const e of ev) {
+    const { startNs, endNs } = e.running;
+    for (let j = 0; j < e.guestNs.length; j++) {
+      const g0 = e.guestNs[j]!;
+      if (g0 < gFrom || g0 > gTo) continue;
+      const g = Math.round(g0 * scale);
+      if (g + oHi < e.knownFromNs || g + oLo > e.knownToNs) continue;
+      considered++;
+      let i = lastStartingBefore(e.running, g + oLo);
+      if (i < 0 || endNs[i]! < g + oLo) i++;
+      for (; i < startNs.length && startNs[i]! <= g + oHi; i++) {
+        const a = Math.max(startNs[i]! - g, oLo);
+        const z = Math.min(endNs[i]! - g, oHi);
+        if (z < a) continue;
+        // Encode (position, +1/-1) in one sortable number: starts sort before ends at equal positions.
+        push(Math.round(a) * 2);
+        push(Math.round(z) * 2 + 1);
+      }
+    }
+  }
+  const sorted = keys.subarray(0, nk).sort();
+  let cur = 0;
+  let best = -1;
+  let bestLo = oLo;
+  let bestHi = oLo;
+  for (let i = 0; i < nk; i++) {
+    const k = sorted[i]!;
+    const pos = Math.floor(k / 2);
+    if (k - pos * 2 === 0) {
+      cur++;
+      if (cur > best) {
+        best = cur;
+        bestLo = pos;
+        // the plateau ends at the next end key
+        let z = i + 1;
+        while (z < nk && sorted[z]! - Math.floor(sorted[z]! / 2) * 2 === 0) z++;
+        bestHi = z < nk ? Math.floor(sorted[z]! / 2) : oHi;
+      }
+    } else cur--;
+  }
+  return { count: Math.max(0, best), considered, loNs: bestLo, hiNs: bestHi };
+}
+
+/** Estimate hostNs = guestNs * scale + offsetNs from vCPU running intervals and guest events. */
+export function estimateClock(ev: VcpuEvidence[], guestName: string): ClockEstimate {
+  const withEvents = ev.filter((e) => e.guestNs.length > 0 && e.running.startNs.length > 0);
+  if (!withEvents.length) {
+    throw new AlignError(
+      `guest "${guestName}": cannot estimate the clock offset: no guest events on CPUs whose vCPU threads run in the host trace; ` +
+        `give guests[].clock.offsetNs in scenario.json`,
+    );
+  }
+  let gLo = Infinity, gHi = -Infinity, hLo = Infinity, hHi = -Infinity;
+  for (const e of withEvents) {
+    gLo = Math.min(gLo, e.guestNs[0]!);
+    gHi = Math.max(gHi, e.guestNs[e.guestNs.length - 1]!);
+    hLo = Math.min(hLo, e.knownFromNs);
+    hHi = Math.max(hHi, e.knownToNs);
+  }
+  const span = hHi - hLo + (gHi - gLo);
+  const binNs = Math.max(100_000, Math.ceil(span / MAX_BINS));
+  const candidates = coarseCandidates(withEvents, binNs, hLo, hHi, gLo, gHi, 6);
+  let best: Plateau | null = null;
+  for (const c of candidates) {
+    const p = plateauSearch(withEvents, c - 4 * binNs, c + 4 * binNs);
+    if (!best || p.count > best.count || (p.count === best.count && p.hiNs - p.loNs > best.hiNs - best.loNs)) best = p;
+  }
+  const total = withEvents.reduce((a, e) => a + e.guestNs.length, 0);
+  if (!best || best.count === 0 || best.considered < Math.min(100, total / 2)) {
+    throw new AlignError(
+      `guest "${guestName}": no overlap in time between the guest trace and its vCPU threads in the host trace ` +
+        `(guest ${(gLo / 1e9).toFixed(6)}-${(gHi / 1e9).toFixed(6)} s, host ${(hLo / 1e9).toFixed(6)}-${(hHi / 1e9).toFixed(6)} s on their own clocks, ` +
+        `no offset places guest events inside host vCPU running time); were they recorded at the same time?`,
+    );
+  }
+  let offset = (best.loNs + best.hiNs) / 2;
+  let scale = 1;
+  let plateau = best;
+  // Rate: offsets of four quarters of the guest trace, fitted by a line.
+  const quarters: Array<[number, number]> = [];
+  const q = (gHi - gLo) / 4;
+  for (let k = 0; k < 4; k++) {
+    const from = gLo + k * q;
+    const p = plateauSearch(withEvents, offset - 2 * binNs, offset + 2 * binNs, 1, from, from + q);
+    if (p.count > 50) quarters.push([from + q / 2, (p.loNs + p.hiNs) / 2]);
+  }
+  if (quarters.length >= 2) {
+    const n = quarters.length;
+    const mx = quarters.reduce((a, [x]) => a + x, 0) / n;
+    const my = quarters.reduce((a, [, y]) => a + y, 0) / n;
+    let sxx = 0, sxy = 0;
+    for (const [x, y] of quarters) { sxx += (x - mx) ** 2; sxy += (x - mx) * (y - my); }
+    const b = sxx > 0 ? sxy / sxx : 0;
+    // Adopt a rate only when the drift it implies over the trace exceeds the offset's own spread.
+    if (Math.abs(b) * (gHi - gLo) > Math.max(2 * (best.hiNs - best.loNs), 10_000)) {
+      scale = 1 + b;
+      const center = my - b * mx;
+      const p = plateauSearch(withEvents, center - binNs, center + binNs, scale);
+      if (p.count >= best.count) {
+        plateau = p;
+        offset = (p.loNs + p.hiNs) / 2;
+      } else scale = 1;
+    }
+  }
+  return {
+    offsetNs: Math.round(offset),
+    scale,
+    uncertaintyNs: Math.max(1000, Math.round((plateau.hiNs - plateau.loNs) / 2)),
+    source: 'estimated',
+    contained: plateau.count,
+    considered: plateau.considered,
+  };
+}
