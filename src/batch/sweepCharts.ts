@@ -18,7 +18,7 @@ export interface Chart {
   series: Series[];
 }
 
-const PREFERRED_METRICS = ['p99Us', 'maxUs', 'deadlineMisses', 'glitches', 'boosts'];
+const PREFERRED_METRICS = ['p99Us', 'maxUs', 'deadlineMisses_256f', 'boosts'];
 const MAX_SERIES = 12;
 const MAX_CHARTS = 60;
 
