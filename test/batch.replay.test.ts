@@ -1,0 +1,62 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateScenario } from '../src/replay/generate.js';
+import type { WorkloadSpec } from '../src/replay/demand/synthetic.js';
+import { runBatch } from '../src/batch/index.js';
+import { splitCellParams } from '../src/batch/cellParams.js';
+import { parquetToArrow } from '../src/tables/io.js';
+import { REPO_DIR } from './helpers/shared.js';
+
+// The product runner (src/batch/replayCellRunner.ts) over scenarios generated from the
+// repository's RFC-shaped example specs, shortened to keep the test fast.
+
+let dir = '';
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'batch-replay-'));
+  for (const n of ['busy', 'idle']) {
+    const spec = JSON.parse(await readFile(join(REPO_DIR, `examples/rfc-${n}.json`), 'utf8')) as WorkloadSpec;
+    spec.durationMs = 150;
+    await generateScenario(spec, join(dir, 'scenarios', n));
+  }
+});
+
+describe('batch with the replay runner', () => {
+  it('maps engine parameters and leaves the rest to the policy', () => {
+    expect(splitCellParams({ hz: 1000, scheduler: 'eevdf', haltPoll: false, capUs: 0 }, 3)).toEqual({
+      engine: { seed: 3, hostHz: 1000, hostFair: 'eevdf', kvm: { haltPollNs: 0 } },
+      policy: { capUs: 0 },
+    });
+    expect(() => splitCellParams({ scheduler: 'bfs' }, 1)).toThrow('parameter scheduler must be "cfs" or "eevdf"');
+  });
+
+  it('replays each cell and reproduces the RFC ordering on the busy scenario', async () => {
+    await writeFile(
+      join(dir, 'm.yaml'),
+      'version: 1\nname: rfc sweep\nseed: 1\nscenarios: [scenarios/*]\npolicies:\n  - vanilla\n  - {name: static, sweep: {rtPrio: [1, 8]}}\n' +
+        '  - {name: dynamic, sweep: {capUs: [0, 3000]}}\n  - {name: static, params: {priority: 8}}\nsweep: {scheduler: [cfs, eevdf]}\n',
+    );
+    const res = await runBatch({ manifest: join(dir, 'm.yaml'), outDir: join(dir, 'out'), workers: 2 });
+    // 2 scenarios x (1 + 2 + 2 + 1) x 2 schedulers
+    expect(res).toMatchObject({ planned: 24, ok: 20, failed: 4 });
+    const cells = parquetToArrow(await readFile(join(dir, 'out/cells.parquet'))).toArray().map((r) => r.toJSON());
+    const bad = cells.filter((c) => c['status'] === 'failed');
+    expect(new Set(bad.map((c) => c['error']))).toEqual(new Set(['policy static has no parameter "priority" (its parameters: policy, rtPrio; engine parameters: hz, scheduler, haltPoll, haltPollNs, rtThrottle, postedInterrupts, wakeIdle)']));
+
+    const rows = parquetToArrow(await readFile(join(dir, 'out/results.parquet'))).toArray().map((r) => r.toJSON());
+    const get = (policy: string, extra: (r: Record<string, unknown>) => boolean, metric: string, machine = 'guest') =>
+      rows.find((r) => r['scenario'] === 'scenarios/busy' && r['policy'] === policy && r['param_scheduler'] === 'cfs' && r['machine'] === machine && r['metric'] === metric && extra(r))!['value'] as number;
+    const any = () => true;
+    const vanilla = get('vanilla', any, 'avgUs');
+    const dyn = get('dynamic', (r) => r['param_capUs'] === 3000, 'avgUs');
+    const stat = get('static', (r) => r['param_rtPrio'] === 8, 'avgUs');
+    expect(get('vanilla', any, 'count')).toBeGreaterThan(250);
+    expect(vanilla).toBeGreaterThanOrEqual(10 * dyn);
+    expect(dyn).toBeLessThanOrEqual(2 * stat);
+    expect(get('dynamic', (r) => r['param_capUs'] === 3000, 'boosts', 'host')).toBeGreaterThan(0);
+    expect(get('vanilla', any, 'boosts', 'host')).toBe(0);
+    expect(await readFile(join(dir, 'out/report.html'), 'utf8')).toContain('dynamic: p99Us vs capUs (guest / cyclictest)');
+  });
+});
