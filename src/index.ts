@@ -12,3 +12,5 @@ export type { TraceSummary, ThreadCpuTime } from './metrics/traceSummary.js';
 export { detectVcpuThreads, vcpuFromThreadName } from './align/vcpuThreadNames.js';
 export type { VcpuThread, VcpuNameStyle } from './align/vcpuThreadNames.js';
 export { formatFtraceText, ftraceTextChunks, writeFtraceTextFile, flagsToText } from './tables/ftraceTextWriter.js';
+export { runBatch, mergeBatches, loadManifest, parseManifest, planBatch, parseShard, shardCells, cellId, ManifestError, OUTPUT_FILES } from './batch/index.js';
+export type { BatchOptions, BatchRunSummary, MergeSummary, Manifest, BatchPlan, Shard, CellSpec, CellOutput, CellRunner, CellRecord, MetricRow } from './batch/index.js';
