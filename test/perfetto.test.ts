@@ -6,25 +6,14 @@ import { join } from 'node:path';
 import { readPerfetto } from '../src/ingest/perfetto/index.js';
 import { ingest } from '../src/ingest/index.js';
 import { writePerfettoFile } from '../src/report/perfetto/index.js';
-import { ALL_TABLES, TaskState, type TableSpec, type TraceTables, type Table } from '../src/tables/index.js';
+import { ALL_TABLES, TaskState } from '../src/tables/index.js';
 import { sharedPath, warnNoShared } from './helpers/shared.js';
 import { naiveSummary } from './fixtures/perfetto/naiveDecode.js';
+import { tableRows } from './fixtures/perfetto/rows.js';
 
 const PUBLIC = sharedPath('traces-public/ms-perf-tools-linux-android/test_trace.perfetto-trace');
 const HAS = existsSync(PUBLIC);
 warnNoShared('perfetto public trace tests');
-
-/** Rows as sortable text (strings resolved, seq dropped: it is each reader's arrival order). */
-export function tableRows(m: TraceTables, spec: TableSpec): string[] {
-  const t = m[spec.name as keyof TraceTables] as Table;
-  const cols = Object.keys(spec.columns).filter((c) => c !== 'seq');
-  const c = t.cols as Record<string, ArrayLike<number | string>>;
-  const out: string[] = [];
-  for (let i = 0; i < t.length; i++) {
-    out.push(cols.map((k) => (spec.columns[k] === 'str' ? ((c[k]![i] as number) < 0 ? '∅' : m.strings[c[k]![i] as number]) : c[k]![i])).join('\t'));
-  }
-  return out.sort();
-}
 
 describe.skipIf(!HAS)('perfetto reader on the public Android trace (ms-perf-tools-linux-android)', () => {
   it('event counts match the README golden counts; kernel, CPUs, time span', async () => {

@@ -23,18 +23,23 @@ export function buildThreads(t: TraceTables, tree: readonly TreeThread[], tgids:
   const tabs: Table[] = [t.sched_switch, t.sched_wakeup, t.sched_migrate, t.sched_process] as unknown as Table[];
   const ts = [sw.tsNs, wk.tsNs, mg.tsNs, pr.tsNs];
   const seq = [sw.seq, wk.seq, mg.seq, pr.seq];
+  const cpu = [sw.cpu, wk.cpu, mg.cpu, pr.cpu];
+  const order = tabs.map((tab, j) => canonicalOrder(ts[j]!, cpu[j]!, seq[j]!, tab.length));
   const ptr = [0, 0, 0, 0];
   for (;;) {
     let k = -1;
+    let kr = 0;
     for (let j = 0; j < 4; j++) {
-      const i = ptr[j]!;
-      if (i >= tabs[j]!.length) continue;
-      if (k < 0) { k = j; continue; }
-      const b = ptr[k]!;
-      if (ts[j]![i]! < ts[k]![b]! || (ts[j]![i] === ts[k]![b] && seq[j]![i]! < seq[k]![b]!)) k = j;
+      if (ptr[j]! >= tabs[j]!.length) continue;
+      const i = order[j]![ptr[j]!]!;
+      if (k < 0 || before(ts[j]![i]!, cpu[j]![i]!, seq[j]![i]!, ts[k]![kr]!, cpu[k]![kr]!, seq[k]![kr]!)) {
+        k = j;
+        kr = i;
+      }
     }
     if (k < 0) break;
-    const i = ptr[k]!++;
+    ptr[k]!++;
+    const i = kr;
     const time = ts[k]![i]!;
     if (k === 0) {
       see(sw.prevPid[i]!, sw.prevComm[i]!, time);
@@ -67,4 +72,26 @@ export function buildThreads(t: TraceTables, tree: readonly TreeThread[], tgids:
   }
   for (const [tid, tgid] of tgids) tb.setTgid(tid, tgid);
   return tb.finish().threads;
+}
+
+// Same-instant events on different CPUs are ordered by CPU, not by arrival (seq), so the threads
+// table does not depend on how bundles were cut: tid 0 is 'swapper/N' on every CPU at once.
+function before(t1: number, c1: number, s1: number, t2: number, c2: number, s2: number): boolean {
+  return t1 < t2 || (t1 === t2 && (c1 < c2 || (c1 === c2 && s1 < s2)));
+}
+
+/** Row order by (tsNs, cpu, seq) for a table already sorted by (tsNs, seq): only equal-ts runs move. */
+function canonicalOrder(ts: Float64Array, cpu: Int32Array, seq: Uint32Array, n: number): Uint32Array {
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  for (let i = 0; i < n; ) {
+    let j = i + 1;
+    while (j < n && ts[j] === ts[i]) j++;
+    if (j - i > 1) {
+      const run = Array.from(order.subarray(i, j)).sort((a, z) => cpu[a]! - cpu[z]! || seq[a]! - seq[z]!);
+      order.set(run, i);
+    }
+    i = j;
+  }
+  return order;
 }
