@@ -63,7 +63,7 @@ function tailBefore(s: string, a: number, i: number): boolean {
       let v = 0;
       const d0 = p;
       while (p < k && isDigit(s.charCodeAt(p))) v = v * 10 + s.charCodeAt(p++) - 48;
-      if (p === d0 || p !== k) return false;
+      if (p === d0 || p !== k || p - d0 > 10) return false;
       line.tgid = v;
     }
     k = lp - 1;
@@ -72,7 +72,8 @@ function tailBefore(s: string, a: number, i: number): boolean {
   }
   const end = k + 1;
   while (k >= a && isDigit(s.charCodeAt(k))) k--;
-  if (k === end - 1 || k < a || s.charCodeAt(k) !== 45 /* - */) return false;
+  // pids are at most 7 digits (pid_max <= 4194304)
+  if (k === end - 1 || end - k > 11 || k < a || s.charCodeAt(k) !== 45 /* - */) return false;
   let pid = 0;
   for (let p = k + 1; p < end; p++) pid = pid * 10 + s.charCodeAt(p) - 48;
   line.pid = pid;
@@ -90,7 +91,7 @@ export function scanEventLine(s: string, a: number, e: number): boolean {
     j = i + 1;
     let cpu = 0;
     while (j < e && isDigit(s.charCodeAt(j))) cpu = cpu * 10 + s.charCodeAt(j++) - 48;
-    if (j > i + 1 && s.charCodeAt(j) === 93 /* ] */ && tailBefore(s, a, i)) {
+    if (j > i + 1 && j - i <= 6 && s.charCodeAt(j) === 93 /* ] */ && tailBefore(s, a, i)) {
       line.cpu = cpu;
       break;
     }
@@ -123,14 +124,16 @@ export function scanEventLine(s: string, a: number, e: number): boolean {
     else if (!isDigit(c)) break;
     p++;
   }
-  if (p === t0 || s.charCodeAt(p) !== 58 /* : */) return false;
+  // at most 2^53: longer digit runs are not timestamps
+  if (p === t0 || p - t0 > 24 || s.charCodeAt(p) !== 58 /* : */) return false;
   line.rawCounter = !dot;
   if (dot) {
     line.ts = secondsToNsAt(s, t0, p);
-    if (scan.pos !== p) return false;
+    if (scan.pos !== p || !(line.ts <= Number.MAX_SAFE_INTEGER)) return false;
   } else {
     let v = 0;
     for (let q = t0; q < p; q++) v = v * 10 + s.charCodeAt(q) - 48;
+    if (v > Number.MAX_SAFE_INTEGER) return false;
     line.ts = v;
   }
   p = skipSpaces(s, p + 1, e);

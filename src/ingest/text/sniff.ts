@@ -1,13 +1,13 @@
 // Content sniffing for the text formats. Each test looks at the decompressed head of the file.
 
-/** True when the head is text (no NUL, few control bytes): binary formats never pass. */
+/** True when the head is text (no NUL at the start, few control bytes): binary formats never pass. */
 export function looksLikeText(head: Uint8Array): boolean {
   const n = Math.min(head.length, 4096);
   if (n === 0) return false;
   let ctrl = 0;
   for (let i = 0; i < n; i++) {
     const b = head[i]!;
-    if (b === 0) return false;
+    if (b === 0 && i < 256) return false;
     if (b < 9 || (b > 13 && b < 32 && b !== 27)) ctrl++;
   }
   return ctrl / n < 0.01;

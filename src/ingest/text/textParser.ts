@@ -29,6 +29,9 @@ const PARSERS: Record<string, PayloadParser> = {
   generic: parseGeneric,
 };
 
+/** Header CPU counts above this are corrupt, not hardware. */
+const MAX_CPUS = 8192;
+
 interface EventEntry {
   fn: PayloadParser;
   kind: number;
@@ -129,6 +132,7 @@ export class TextTraceParser implements LineSink {
     m.sawEvent(line.cpu, ts);
     if (!entry.fn(m, ev, s, line.payStart, e, entry.kind)) {
       entry.table.unrow();
+      m.events--;
       this.bad(m, s.slice(line.commStart, e), lineNo, last ? 'truncated last line' : `malformed ${name} payload`);
     }
   }
@@ -149,7 +153,7 @@ export class TextTraceParser implements LineSink {
         this.extra['tracer'] = c.tracer;
         break;
       case 'entries':
-        if (c.cpus !== null) meta.cpuCount = c.cpus;
+        if (c.cpus !== null) this.setCpuCount(m, c.cpus, lineNo);
         this.extra['entriesInBuffer'] = c.inBuffer;
         this.extra['entriesWritten'] = c.written;
         if (c.inBuffer < c.written) m.overwritten += c.written - c.inBuffer;
@@ -166,8 +170,8 @@ export class TextTraceParser implements LineSink {
             this.prefixes.push(c.prefix);
             this.prefixes.sort((x, y) => y.length - x.length);
           }
-          this.machine(c.prefix).b.meta.cpuCount = c.cpus;
-        } else meta.cpuCount = c.cpus;
+          this.setCpuCount(this.machine(c.prefix), c.cpus, lineNo);
+        } else this.setCpuCount(m, c.cpus, lineNo);
         break;
       case 'lost':
         m.lost(c.cpu, c.kind, c.events, c.text);
@@ -178,6 +182,11 @@ export class TextTraceParser implements LineSink {
       default:
         break;
     }
+  }
+
+  private setCpuCount(m: MachineState, n: number, lineNo: number): void {
+    if (n >= 1 && n <= MAX_CPUS) m.b.meta.cpuCount = n;
+    else m.b.warn(`line ${lineNo}: implausible CPU count ${n} ignored`);
   }
 
   private bad(m: MachineState, text: string, lineNo: number, reason: string): void {
