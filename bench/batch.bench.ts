@@ -23,11 +23,11 @@ export async function run(): Promise<Record<string, number | string>> {
   const cpuMix = join(dir, 'cpu.yaml');
   await writeFile(
     cpuMix,
-    'version: 1\nname: cpu mix\nscenarios: [scenarios/*]\npolicies:\n  - vanilla\n  - {name: static, sweep: {priority: [1, 50, 99]}}\n' +
+    'version: 1\nname: cpu mix\nscenarios: [scenarios/*]\npolicies:\n  - vanilla\n  - {name: static, sweep: {rtPrio: [1, 50, 99]}}\n' +
       '  - {name: dynamic, sweep: {capUs: [0, 1000, 3000, 6000]}}\nsweep: {work: [500000, 1000000, 1500000]}\n',
   );
   const overhead = join(dir, 'tiny.yaml');
-  await writeFile(overhead, 'version: 1\nname: overhead\nscenarios: [scenarios/*]\npolicies: [{name: static, sweep: {priority: {from: 1, to: 99}, hz: [100, 250, 1000]}}]\nparams: {work: 10}\n');
+  await writeFile(overhead, 'version: 1\nname: overhead\nscenarios: [scenarios/*]\npolicies: [{name: static, sweep: {rtPrio: {from: 1, to: 99}, hz: [100, 250, 1000]}}]\nparams: {work: 10}\n');
 
   const loadBefore = loadavg()[0]!;
   const s1 = await timed(cpuMix, join(dir, 'w1'), 1);

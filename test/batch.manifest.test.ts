@@ -75,11 +75,11 @@ describe('batch manifest', () => {
     expect(a!.cells.slice(0, 4).map((c) => [c.scenario.label, c.policy, c.params])).toEqual([
       ['scenarios/busy', 'vanilla', { hz: 250, work: 4000 }],
       ['scenarios/busy', 'vanilla', { hz: 1000, work: 4000 }],
-      ['scenarios/busy', 'static', { hz: 250, priority: 1, work: 4000 }],
-      ['scenarios/busy', 'static', { hz: 250, priority: 31, work: 4000 }],
+      ['scenarios/busy', 'static', { hz: 250, rtPrio: 1, work: 4000 }],
+      ['scenarios/busy', 'static', { hz: 250, rtPrio: 31, work: 4000 }],
     ]);
     expect(a!.cells[16]!.scenario.label).toBe('scenarios/idle');
-    expect(a!.paramKeys).toEqual(['capUs', 'hz', 'priority', 'work']);
+    expect(a!.paramKeys).toEqual(['capUs', 'hz', 'rtPrio', 'work']);
 
     // Changing any part of a cell changes its id; a different seed is a different cell.
     await writeFile(join(copies[1]!, 'small.yaml'), (await import('node:fs')).readFileSync(join(FIXTURES, 'small.yaml'), 'utf8').replace('seed: 7', 'seed: 8'));

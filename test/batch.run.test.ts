@@ -41,11 +41,11 @@ describe('batch run', () => {
     expect(await readdir(join(dir, 'w2/cells'))).toHaveLength(32);
 
     const t = parquetToArrow(straight['results.parquet']!);
-    expect(t.schema.fields.map((f) => f.name)).toEqual(['cellId', 'cellIndex', 'scenario', 'policy', 'params', 'seed', 'param_capUs', 'param_hz', 'param_priority', 'param_work', 'machine', 'probe', 'metric', 'value']);
+    expect(t.schema.fields.map((f) => f.name)).toEqual(['cellId', 'cellIndex', 'scenario', 'policy', 'params', 'seed', 'param_capUs', 'param_hz', 'param_rtPrio', 'param_work', 'machine', 'probe', 'metric', 'value']);
     const rows = t.toArray().map((r) => r.toJSON());
-    const p99 = rows.find((r) => r['policy'] === 'static' && r['param_priority'] === 91 && r['param_hz'] === 1000 && r['scenario'] === 'scenarios/idle' && r['metric'] === 'p99Us')!;
+    const p99 = rows.find((r) => r['policy'] === 'static' && r['param_rtPrio'] === 91 && r['param_hz'] === 1000 && r['scenario'] === 'scenarios/idle' && r['metric'] === 'p99Us')!;
     expect(p99['param_capUs']).toBeNull();
-    expect(p99['params']).toBe('{"hz":1000,"priority":91,"work":4000}');
+    expect(p99['params']).toBe('{"hz":1000,"rtPrio":91,"work":4000}');
     expect(Number(p99['seed'])).toBe(7);
     // The row carries exactly what the cell's own record says.
     const rec = await readCellRecord(join(dir, 'w2'), p99['cellId'] as string);
@@ -62,10 +62,10 @@ describe('batch run', () => {
     expect(cells.every((c) => c['status'] === 'ok')).toBe(true);
     expect(JSON.parse(cells[0]!['options'] as string)).toEqual({ scenario: { name: 'scenarios/busy', dir: 'scenarios/busy' }, policy: 'vanilla', params: { hz: 250, work: 4000 }, seed: 7 });
     const csv = straight['summary.csv']!.toString();
-    expect(csv.split('\n')[0]).toBe('policy,param_capUs,param_hz,param_priority,param_work,machine,probe,metric,n,mean,min,max');
+    expect(csv.split('\n')[0]).toBe('policy,param_capUs,param_hz,param_rtPrio,param_work,machine,probe,metric,n,mean,min,max');
     expect(csv).toContain('"dynamic",3000,1000,,4000,"host","","boosts",2,');
     const html = straight['report.html']!.toString();
-    expect(html).toContain('static: p99Us vs priority (guest / cyclictest)');
+    expect(html).toContain('static: p99Us vs rtPrio (guest / cyclictest)');
     expect(html).toContain('dynamic: p99Us vs capUs (guest / cyclictest)');
   });
 
@@ -97,20 +97,17 @@ describe('batch run', () => {
     expect(merged).toMatchObject({ planned: 32, ok: 32, failed: 0, missing: 0, duplicates: 0 });
     expect(await outputs(join(dir, 'merged'))).toEqual(straight);
 
-    // The query of docs/batch.md: mean guest p99 latency per static priority.
+    // The query documented in docs/batch.md, run as written on the merged directory.
+    const doc = await readFile(join(REPO_DIR, 'docs/batch.md'), 'utf8');
+    const sql = /test\/batch\.run\.test\.ts[^\n]*\n```sql\n([\s\S]*?)```/.exec(doc)?.[1];
+    expect(sql).toContain("read_parquet('results/merged/results.parquet')");
     const db = await DuckDBInstance.create(':memory:');
     const con = await db.connect();
-    const parquetPath = join(dir, 'merged/results.parquet').replace(/'/g, "''");
-    const res = await con.runAndReadAll(
-      `SELECT param_priority AS priority, avg(value) AS p99_us, count(*) AS cells
-       FROM read_parquet('${parquetPath}')
-       WHERE policy = 'static' AND machine = 'guest' AND metric = 'p99Us'
-       GROUP BY param_priority ORDER BY param_priority`,
-    );
-    const got = res.getRowObjectsJson().map((r) => ({ priority: Number(r['priority']), p99: Number(r['p99_us']), cells: Number(r['cells']) }));
+    const res = await con.runAndReadAll(sql!.replace('results/merged/results.parquet', join(dir, 'merged/results.parquet').replace(/'/g, "''")));
+    const got = res.getRowObjectsJson().map((r) => ({ priority: Number(r['rt_prio']), p99: Number(r['p99_us']), cells: Number(r['cells']) }));
     const rows = parquetToArrow(straight['results.parquet']!).toArray().map((r) => r.toJSON());
     const expected = [1, 31, 61, 91].map((p) => {
-      const xs = rows.filter((r) => r['policy'] === 'static' && r['param_priority'] === p && r['metric'] === 'p99Us').map((r) => r['value'] as number);
+      const xs = rows.filter((r) => r['policy'] === 'static' && r['param_rtPrio'] === p && r['metric'] === 'p99Us').map((r) => r['value'] as number);
       return { priority: p, p99: xs.reduce((a, b) => a + b, 0) / xs.length, cells: xs.length };
     });
     expect(got.map((g) => g.priority)).toEqual([1, 31, 61, 91]);
