@@ -55,8 +55,8 @@ export class PerfettoDecoder {
     ms.b.meta.lost.push({ cpu: -1, startNs: last, endNs: last, events: null, kind, detail: err.message });
   }
 
-  /** Decode one TracePacket at buf[start, end); `offset` is its position in the input stream. */
-  packet(buf: Uint8Array, start: number, end: number, offset: number): void {
+  /** Decode one TracePacket at buf[start, end); `offset` is the stream position of buf[start]. */
+  packet(buf: Uint8Array, start: number, end: number, offset: number, compressedAt = -1): void {
     this.packets++;
     const r = this.r;
     r.reset(buf, start, end);
@@ -90,7 +90,7 @@ export class PerfettoDecoder {
       }
     } catch (e) {
       if (!(e instanceof WireError)) throw e;
-      this.reportBroken(`corrupt packet skipped: ${e.message}`, offset + (e.offset - start), 'corrupt', machineId);
+      this.brokenPacket(e, offset, start, compressedAt, machineId);
       return;
     }
     if (dataField === 50 || dataField === 133) return this.compressed(buf, dStart, dEnd, dataField, offset, start, machineId);
@@ -144,8 +144,15 @@ export class PerfettoDecoder {
     } catch (e) {
       if (!(e instanceof WireError)) throw e;
       this.rollback(ms, snap);
-      this.reportBroken(`corrupt packet skipped: ${e.message}`, offset + (e.offset - start), 'corrupt', machineId);
+      this.brokenPacket(e, offset, start, compressedAt, machineId);
     }
+  }
+
+  /** Inside compressed_packets a byte offset means nothing in the file: name the compressed blob instead. */
+  private brokenPacket(e: WireError, offset: number, start: number, compressedAt: number, machineId: number): void {
+    const at = offset + (e.offset - start);
+    if (compressedAt < 0) this.reportBroken(`corrupt packet skipped: ${e.message}`, at, 'corrupt', machineId);
+    else this.reportBroken(`corrupt packet inside compressed_packets (decompressed byte ${at}) skipped: ${e.message}`, compressedAt, 'corrupt', machineId);
   }
 
   private snapshot(ms: MachineState): number[] {
@@ -175,7 +182,7 @@ export class PerfettoDecoder {
     if (field === 50) this.zlibPackets++;
     else this.zstdPackets++;
     const innerAt = offset + (s - start);
-    const ferr: FramingError | null = splitPackets(inner, (b, ps, pe) => this.packet(b, ps, pe, innerAt));
+    const ferr: FramingError | null = splitPackets(inner, (b, ps, pe, off) => this.packet(b, ps, pe, off, innerAt));
     if (ferr) this.reportBroken(`inside compressed packets at decompressed byte ${ferr.offset}: ${ferr.message}`, innerAt, ferr.truncated ? 'truncated' : 'corrupt', machineId);
   }
 

@@ -32,6 +32,7 @@ function peekVarint(b: Uint8Array, p: number): number {
   return -2;
 }
 
+/** `offset`: stream position of buf[start], the first byte of the packet's payload. */
 export type PacketSink = (buf: Uint8Array, start: number, end: number, offset: number) => void;
 
 /**
@@ -84,7 +85,7 @@ export class PacketSplitter {
           return pos;
         }
         if (field === 1) {
-          this.sink(buf, p, e, this.base + pos);
+          this.sink(buf, p, e, this.base + p);
           this.packets++;
         }
         pos = e;
