@@ -30,6 +30,7 @@ export interface ClockEstimate extends ClockAlignment {
 
 const MAX_EVENTS = 400_000;
 const MAX_BINS = 1 << 20;
+const WINDOWS = 32;
 
 /** Every guest event time per guest CPU, sorted; subsampled evenly past MAX_EVENTS in all. */
 export function guestEventTimesByCpu(guest: TraceTables, cpus: Iterable<number>): Map<number, Float64Array> {
@@ -52,7 +53,7 @@ export function guestEventTimesByCpu(guest: TraceTables, cpus: Iterable<number>)
 }
 
 /** Coarse candidates: offsets (ns) of the best cross-correlation peaks. */
-function coarseCandidates(ev: VcpuEvidence[], binNs: number, hostLo: number, hostHi: number, guestLo: number, guestHi: number, keep: number): number[] {
+export function coarseCandidates(ev: VcpuEvidence[], binNs: number, hostLo: number, hostHi: number, guestLo: number, guestHi: number, keep: number): number[] {
   const hn = Math.ceil((hostHi - hostLo) / binNs) + 1;
   const gn = Math.ceil((guestHi - guestLo) / binNs) + 1;
   const n = nextPow2(hn + gn);
@@ -65,10 +66,8 @@ function coarseCandidates(ev: VcpuEvidence[], binNs: number, hostLo: number, hos
       const b = Math.floor((e.guestNs[i]! - guestLo) / binNs);
       if (gr[b]! < 4) gr[b]!++; // cap: a burst of events is one piece of evidence
     }
-    // -1 where the thread is known not to run for the whole bin, +1 where it runs at all.
-    const from = Math.max(0, Math.floor((e.knownFromNs - hostLo) / binNs));
-    const to = Math.min(hn - 1, Math.floor((e.knownToNs - hostLo) / binNs));
-    for (let b = from; b <= to; b++) hr[b] = -1;
+    // 1 where the thread runs at all in the bin. No penalty for "not running": a drifting guest
+    // clock (a rate error of 100 ppm is 1 ms over 10 s) must still peak at roughly the right lag.
     const { startNs, endNs } = e.running;
     for (let i = 0; i < startNs.length; i++) {
       const b0 = Math.max(0, Math.floor((startNs[i]! - hostLo) / binNs));
@@ -197,31 +196,57 @@ export function estimateClock(ev: VcpuEvidence[], guestName: string): ClockEstim
   let offset = (best.loNs + best.hiNs) / 2;
   let scale = 1;
   let plateau = best;
-  // Rate: offsets of four quarters of the guest trace, fitted by a line.
-  const quarters: Array<[number, number]> = [];
-  const q = (gHi - gLo) / 4;
-  for (let k = 0; k < 4; k++) {
+  // Rate: the offsets that fit each of WINDOWS slices of the guest trace best, fitted by a line
+  // (one pass of outlier removal). The search window allows 300 ppm of rate error.
+  let quarters: Array<[number, number, number]> = [];
+  const q = (gHi - gLo) / WINDOWS;
+  const win = Math.max(4 * binNs, 3e-4 * (gHi - gLo));
+  for (let k = 0; k < WINDOWS; k++) {
     const from = gLo + k * q;
-    const p = plateauSearch(withEvents, offset - 2 * binNs, offset + 2 * binNs, 1, from, from + q);
-    if (p.count > 50) quarters.push([from + q / 2, (p.loNs + p.hiNs) / 2]);
+    const p = plateauSearch(withEvents, offset - win, offset + win, 1, from, from + q);
+    if (p.count > 20) quarters.push([from + q / 2, (p.loNs + p.hiNs) / 2, p.count]);
+  }
+  if (quarters.length >= 4) {
+    const fit = (pts: Array<[number, number, number]>) => {
+      let sw = 0, mx = 0, my = 0;
+      for (const [x, y, w] of pts) { sw += w; mx += w * x; my += w * y; }
+      mx /= sw;
+      my /= sw;
+      let sxx = 0, sxy = 0;
+      for (const [x, y, w] of pts) { sxx += w * (x - mx) ** 2; sxy += w * (x - mx) * (y - my); }
+      const b = sxx > 0 ? sxy / sxx : 0;
+      return { b, a: my - b * mx };
+    };
+    const f0 = fit(quarters);
+    const res = quarters.map(([x, y]) => Math.abs(y - (f0.a + f0.b * x)));
+    const med = [...res].sort((x, y) => x - y)[res.length >> 1]!;
+    quarters = quarters.filter((_, i) => res[i]! <= 3 * med + 1000);
   }
   if (quarters.length >= 2) {
-    const n = quarters.length;
-    const mx = quarters.reduce((a, [x]) => a + x, 0) / n;
-    const my = quarters.reduce((a, [, y]) => a + y, 0) / n;
+    let sw = 0, mx = 0, my = 0;
+    for (const [x, y, w] of quarters) { sw += w; mx += w * x; my += w * y; }
+    mx /= sw;
+    my /= sw;
     let sxx = 0, sxy = 0;
-    for (const [x, y] of quarters) { sxx += (x - mx) ** 2; sxy += (x - mx) * (y - my); }
+    for (const [x, y, w] of quarters) { sxx += w * (x - mx) ** 2; sxy += w * (x - mx) * (y - my); }
     const b = sxx > 0 ? sxy / sxx : 0;
     // Adopt a rate only when the drift it implies over the trace exceeds the offset's own spread.
     if (Math.abs(b) * (gHi - gLo) > Math.max(2 * (best.hiNs - best.loNs), 10_000)) {
-      scale = 1 + b;
       const center = my - b * mx;
-      const p = plateauSearch(withEvents, center - binNs, center + binNs, scale);
-      if (p.count >= best.count) {
+      const p = plateauSearch(withEvents, center - binNs, center + binNs, 1 + b);
+      if (p.count > best.count) {
+        scale = 1 + b;
         plateau = p;
         offset = (p.loNs + p.hiNs) / 2;
-      } else scale = 1;
+      }
     }
+  }
+  if (plateau.count < 0.5 * plateau.considered) {
+    throw new AlignError(
+      `guest "${guestName}": could not find a clock offset that puts most guest events inside host vCPU running time ` +
+        `(best: ${plateau.count} of ${plateau.considered}); the vCPU mapping may be wrong or the traces from different runs: ` +
+        `give guests[].vcpus and guests[].clock in scenario.json`,
+    );
   }
   return {
     offsetNs: Math.round(offset),
