@@ -21,7 +21,7 @@ export function cpuStates(t: TraceTables): CpuStatesTable {
     const ts = S.tsNs[i]!;
     const cur = since.get(cpu);
     if (cur) emit(cpu, cur.ts, ts, cur.tid);
-    else emit(cpu, Math.min(t.meta.startNs, ts), ts, S.prevPid[i]!);
+    else if (ts > t.meta.startNs) emit(cpu, t.meta.startNs, ts, S.prevPid[i]!);
     since.set(cpu, { ts, tid: S.nextPid[i]! });
   }
   const end = t.meta.endNs;
