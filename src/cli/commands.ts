@@ -5,6 +5,9 @@ import { registerBatch } from './batch.js';
 import { registerMerge } from './merge.js';
 import { registerLatency } from './latency.js';
 import { registerTimeline } from './timeline.js';
+import { registerCompare } from './compare.js';
+import { registerChart } from './chart.js';
+import { registerReport } from './report.js';
 
 // One line per command; each command's options and action live in its own file.
 export function registerCommands(program: Command): void {
@@ -14,4 +17,7 @@ export function registerCommands(program: Command): void {
   registerMerge(program);
   registerLatency(program);
   registerTimeline(program);
+  registerCompare(program);
+  registerChart(program);
+  registerReport(program);
 }

@@ -124,7 +124,21 @@ export function scenarioKey(aligned: AlignedScenario): ScenarioKey {
       if (t) { intervalUs = t.intervalUs!; break; }
     }
   }
+  if (intervalUs === null) intervalUs = generatorProbeInterval(s.generator);
   return { scenario: aligned.name || s.name, load, intervalUs, capturedPolicy: s.capturedPolicy?.name ?? null };
+}
+
+/** A generated scenario's probe period: the first guest (else host) probe task in its spec. */
+function generatorProbeInterval(gen: Record<string, unknown> | undefined): number | null {
+  type T = { kind?: string; probe?: boolean; intervalUs?: number };
+  const spec = gen?.['spec'] as { host?: { tasks?: T[] }; guests?: Array<{ tasks?: T[] }> } | undefined;
+  if (!spec) return null;
+  const isProbe = (t: T) => (t.probe || t.kind === 'cyclictest') && typeof t.intervalUs === 'number';
+  for (const tasks of [...(spec.guests ?? []).map((g) => g.tasks ?? []), spec.host?.tasks ?? []]) {
+    const t = tasks.find(isProbe);
+    if (t) return t.intervalUs!;
+  }
+  return null;
 }
 
 function alignedMachine(aligned: AlignedScenario, machine: string): TraceTables | null {

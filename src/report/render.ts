@@ -46,8 +46,9 @@ export async function withPage<T>(html: string, fn: (page: Page, consoleErrors: 
     });
     page.on('pageerror', (e) => errors.push(String(e)));
     await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
-    await page.waitForFunction(() => (window as unknown as { vrChartsReady?: unknown }).vrChartsReady !== undefined, null, { timeout: 30_000 });
-    await page.evaluate(() => (window as unknown as { vrChartsReady: Promise<number> }).vrChartsReady);
+    // Browser-side code is given as strings: this package compiles without the DOM typings.
+    await page.waitForFunction('window.vrChartsReady !== undefined', null, { timeout: 30_000 });
+    await page.evaluate('window.vrChartsReady');
     return await fn(page, errors);
   } finally {
     await ctx?.close().catch(() => {});
@@ -65,15 +66,14 @@ export async function renderPng(html: string, outFile: string): Promise<void> {
 /** Each chart of the page as an SVG document (Plotly.toImage), in page order. */
 export async function renderSvgs(html: string): Promise<string[]> {
   return withPage(html, async (page) =>
-    page.evaluate(async () => {
-      const P = (window as unknown as { Plotly: { toImage(gd: Element, o: object): Promise<string> } }).Plotly;
-      const out: string[] = [];
+    page.evaluate(`(async () => {
+      const out = [];
       for (const gd of Array.from(document.querySelectorAll('.chart'))) {
         const r = gd.getBoundingClientRect();
-        const url = await P.toImage(gd, { format: 'svg', width: Math.round(r.width), height: Math.round(r.height) });
+        const url = await Plotly.toImage(gd, { format: 'svg', width: Math.round(r.width), height: Math.round(r.height) });
         out.push(decodeURIComponent(url.slice(url.indexOf(',') + 1)));
       }
       return out;
-    }),
+    })()`) as Promise<string[]>,
   );
 }
