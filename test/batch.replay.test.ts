@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateScenario } from '../src/replay/generate.js';
@@ -32,19 +33,26 @@ describe('batch with the replay runner', () => {
     expect(() => splitCellParams({ scheduler: 'bfs' }, 1)).toThrow('parameter scheduler must be "cfs" or "eevdf"');
   });
 
+  it('refuses a misspelt or out-of-range policy parameter before running any cell', async () => {
+    const head = 'version: 1\nname: bad\nscenarios: [scenarios/*]\npolicies:\n  - vanilla\n';
+    await writeFile(join(dir, 'typo.yaml'), `${head}  - {name: static, params: {priority: 8}}\n`);
+    await expect(runBatch({ manifest: join(dir, 'typo.yaml'), outDir: join(dir, 'typo') })).rejects.toThrow(
+      `${join(dir, 'typo.yaml')}: policy static with {"priority":8}: policy static has no parameter "priority" (its parameters: policy, rtPrio; engine parameters: hz, scheduler, haltPoll, haltPollNs, rtThrottle, postedInterrupts, wakeIdle)`,
+    );
+    await writeFile(join(dir, 'range.yaml'), `${head}  - {name: static, sweep: {rtPrio: [50, 150]}}\n`);
+    await expect(runBatch({ manifest: join(dir, 'range.yaml'), outDir: join(dir, 'range') })).rejects.toThrow('policy static with {"rtPrio":150}: static policy: rtPrio must be 1..99');
+    expect(existsSync(join(dir, 'typo'))).toBe(false);
+  });
+
   it('replays each cell and reproduces the RFC ordering on the busy scenario', async () => {
     await writeFile(
       join(dir, 'm.yaml'),
       'version: 1\nname: rfc sweep\nseed: 1\nscenarios: [scenarios/*]\npolicies:\n  - vanilla\n  - {name: static, sweep: {rtPrio: [1, 8]}}\n' +
-        '  - {name: dynamic, sweep: {capUs: [0, 3000]}}\n  - {name: static, params: {priority: 8}}\nsweep: {scheduler: [cfs, eevdf]}\n',
+        '  - {name: dynamic, sweep: {capUs: [0, 3000]}}\nsweep: {scheduler: [cfs, eevdf]}\n',
     );
     const res = await runBatch({ manifest: join(dir, 'm.yaml'), outDir: join(dir, 'out'), workers: 2 });
-    // 2 scenarios x (1 + 2 + 2 + 1) x 2 schedulers
-    expect(res).toMatchObject({ planned: 24, ok: 20, failed: 4 });
-    const cells = parquetToArrow(await readFile(join(dir, 'out/cells.parquet'))).toArray().map((r) => r.toJSON());
-    const bad = cells.filter((c) => c['status'] === 'failed');
-    expect(new Set(bad.map((c) => c['error']))).toEqual(new Set(['policy static has no parameter "priority" (its parameters: policy, rtPrio; engine parameters: hz, scheduler, haltPoll, haltPollNs, rtThrottle, postedInterrupts, wakeIdle)']));
-
+    // 2 scenarios x (1 + 2 + 2) x 2 schedulers
+    expect(res).toMatchObject({ planned: 20, ok: 20, failed: 0 });
     const rows = parquetToArrow(await readFile(join(dir, 'out/results.parquet'))).toArray().map((r) => r.toJSON());
     const get = (policy: string, extra: (r: Record<string, unknown>) => boolean, metric: string, machine = 'guest') =>
       rows.find((r) => r['scenario'] === 'scenarios/busy' && r['policy'] === policy && r['param_scheduler'] === 'cfs' && r['machine'] === machine && r['metric'] === metric && extra(r))!['value'] as number;

@@ -1,16 +1,32 @@
 import { pathToFileURL } from 'node:url';
 import { isAbsolute } from 'node:path';
-import type { CellRecord, CellRunner, CellSpec, MetricRow } from './types.js';
+import type { CellCheck, CellRecord, CellRunner, CellSpec, MetricRow } from './types.js';
 
 // Runs one cell with a runner and turns whatever happens into a CellRecord. Used inside worker
 // threads; a failing cell becomes a 'failed' record and never takes the batch down.
 
+async function importRunner(moduleRef: string): Promise<{ runCell?: unknown; checkCell?: unknown }> {
+  const url = isAbsolute(moduleRef) ? pathToFileURL(moduleRef).href : moduleRef;
+  return (await import(url)) as { runCell?: unknown; checkCell?: unknown };
+}
+
 /** Import a runner module (absolute path or URL) and return its `runCell`. */
 export async function loadRunner(moduleRef: string): Promise<CellRunner> {
-  const url = isAbsolute(moduleRef) ? pathToFileURL(moduleRef).href : moduleRef;
-  const mod = (await import(url)) as { runCell?: unknown };
+  const mod = await importRunner(moduleRef);
   if (typeof mod.runCell !== 'function') throw new Error(`cell runner ${moduleRef} does not export a function runCell(cell)`);
   return mod.runCell as CellRunner;
+}
+
+/** The runner's optional `checkCell(cell)`, which throws on settings it cannot run. */
+export async function loadCellCheck(moduleRef: string): Promise<CellCheck | null> {
+  let mod;
+  try {
+    mod = await importRunner(moduleRef);
+  } catch (e) {
+    throw Object.assign(new Error(`cannot load cell runner ${moduleRef}: ${(e as Error).message}`), { userError: true });
+  }
+  if (typeof mod.runCell !== 'function') throw Object.assign(new Error(`cell runner ${moduleRef} does not export a function runCell(cell)`), { userError: true });
+  return typeof mod.checkCell === 'function' ? (mod.checkCell as CellCheck) : null;
 }
 
 function checkRows(rows: unknown): MetricRow[] {

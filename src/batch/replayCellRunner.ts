@@ -4,7 +4,8 @@ import { loadScenario, type Scenario } from '../scenario/index.js';
 import { demandFromSpec, type WorkloadSpec } from '../replay/demand/synthetic.js';
 import type { Demand } from '../replay/demand/types.js';
 import { loadPolicy } from '../replay/policies/index.js';
-import { replayDemand } from '../replay/replayDemand.js';
+import { replayDemand, type EngineOverrides } from '../replay/replayDemand.js';
+import type { VcpuPolicy } from '../replay/policies/types.js';
 import { probeSamples, tidsByName } from '../replay/measure.js';
 import { latencyStatsFromNs } from '../metrics/compareStats.js';
 import { bufferDurationNs, countDeadlineMisses, responseTimesNs } from '../metrics/deadline.js';
@@ -56,8 +57,11 @@ function probeRows(machine: string, task: string, tables: TraceTables): MetricRo
   return rows;
 }
 
-export async function runCell(cell: CellSpec): Promise<CellOutput> {
-  const { scenario, demand } = await cachedDemand(cell);
+/**
+ * The policy and engine settings of a cell; throws on parameters the policy does not have or
+ * rejects. The batch calls it for every distinct policy + parameters before running anything.
+ */
+export async function checkCell(cell: CellSpec): Promise<{ engine: EngineOverrides; policy: VcpuPolicy }> {
   const { engine, policy: policyParams } = splitCellParams(cell.params, cell.seed);
   const policy = await loadPolicy(cell.policy, policyParams);
   // A misspelt parameter would silently give identical cells: refuse what the policy ignored.
@@ -66,6 +70,12 @@ export async function runCell(cell: CellSpec): Promise<CellOutput> {
       throw new Error(`policy ${cell.policy} has no parameter "${k}" (its parameters: ${Object.keys(policy.params).join(', ') || 'none'}; engine parameters: ${ENGINE_PARAMS.join(', ')})`);
     }
   }
+  return { engine, policy };
+}
+
+export async function runCell(cell: CellSpec): Promise<CellOutput> {
+  const { engine, policy } = await checkCell(cell);
+  const { scenario, demand } = await cachedDemand(cell);
   const result = replayDemand(demand, policy, engine);
   const rows: MetricRow[] = [];
   const probes = scenario.probes ?? {};

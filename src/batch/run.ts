@@ -2,9 +2,10 @@ import { availableParallelism } from 'node:os';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { prepareCellsDir, readCellRecord, writeCellRecord } from './cellStore.js';
-import { loadManifest } from './manifest.js';
+import { loadCellCheck } from './executeCell.js';
+import { ManifestError, loadManifest } from './manifest.js';
 import { writeBatchOutputs, type OutputCounts } from './outputs.js';
-import { planBatch, shardCells, type Shard } from './plan.js';
+import { planBatch, shardCells, type BatchPlan, type Shard } from './plan.js';
 import { runPool, siblingModule } from './pool.js';
 import { readStoredPlan, storedPlanOf, writeStoredPlan } from './storedPlan.js';
 import type { CellRecord } from './types.js';
@@ -43,6 +44,23 @@ const userError = (msg: string): Error => Object.assign(new Error(msg), { userEr
 
 export const DEFAULT_RUNNER = (): string => siblingModule('replayCellRunner');
 
+/** A bad parameter in a sweep fails here, before hours of cells, not in every one of its cells. */
+async function preflight(plan: BatchPlan, runner: string): Promise<void> {
+  const check = await loadCellCheck(runner);
+  if (!check) return;
+  const seen = new Set<string>();
+  for (const c of plan.cells) {
+    const key = JSON.stringify([c.policy, c.params]);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    try {
+      await check(c);
+    } catch (e) {
+      throw new ManifestError(plan.manifestFile, '', `policy ${c.policy} with ${JSON.stringify(c.params)}: ${(e as Error).message}`);
+    }
+  }
+}
+
 export async function runBatch(opts: BatchOptions): Promise<BatchRunSummary> {
   const outDir = resolve(opts.outDir);
   const workers = opts.workers ?? availableParallelism();
@@ -51,6 +69,8 @@ export async function runBatch(opts: BatchOptions): Promise<BatchRunSummary> {
   const manifest = await loadManifest(opts.manifest);
   const plan = await planBatch(manifest);
   const shard = opts.shard ?? null;
+  const runner = opts.runner ?? DEFAULT_RUNNER();
+  await preflight(plan, runner);
 
   const existing = await readStoredPlan(outDir);
   if (existing && !opts.resume) throw userError(`${outDir} already holds a batch ("${existing.name}"); pass --resume to continue it, or choose another output directory`);
@@ -76,7 +96,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchRunSummary> {
   opts.onProgress?.(done, scope.length, failed);
   await runPool(todo, {
     workers,
-    runner: opts.runner ?? DEFAULT_RUNNER(),
+    runner,
     cellTimeoutMs: plan.cellTimeoutS ? plan.cellTimeoutS * 1000 : null,
     async onRecord(rec) {
       await writeCellRecord(outDir, rec);

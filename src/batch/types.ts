@@ -45,6 +45,12 @@ export interface CellOutput {
 /** A cell runner module exports `runCell` with this type. */
 export type CellRunner = (cell: CellSpec) => Promise<CellOutput> | CellOutput;
 
+/**
+ * Optional export `checkCell` of a runner module: throws when a cell's policy or parameters
+ * cannot run. Called in the main thread once per distinct policy + parameters before any cell runs.
+ */
+export type CellCheck = (cell: CellSpec) => unknown;
+
 /** What OUT/cells/<id>.json holds: the cell's identity plus its outcome. */
 export interface CellRecord {
   version: 1;
