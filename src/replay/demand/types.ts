@@ -59,6 +59,8 @@ export interface DemandTask {
   behaviour: Behaviour;
   /** Latency probe: its timer expiries are measured. */
   probe?: boolean;
+  /** hrtimer slack observed for program tasks (expires - softexpires), ns. */
+  slackNs?: number;
 }
 
 export interface GuestDemand {

@@ -63,6 +63,7 @@ export class SimTask extends Entity {
     t.machine = machine;
     if (d.cpus && d.cpus.length) t.allowed = d.cpus.reduce((m, c) => m | (1 << c), 0);
     t.cpu = d.startCpu ?? (d.cpus && d.cpus.length ? d.cpus[0]! : -1);
+    if (d.slackNs !== undefined) t.slackOverrideNs = d.slackNs;
     return t;
   }
 
@@ -114,7 +115,10 @@ export class SimTask extends Entity {
     }
   }
 
+  slackOverrideNs = -1;
+
   get slackNs(): number {
+    if (this.slackOverrideNs >= 0) return this.slackOverrideNs;
     return this.beh && this.beh.kind === 'periodic' ? (this.isRt ? 0 : this.beh.slackNs) : 0;
   }
 }

@@ -1,0 +1,474 @@
+// Demand extraction from an AlignedScenario (host + guest tables on the host clock).
+//
+// Each thread becomes a program of CPU bursts and sleeps. A burst is the CPU the thread actually
+// consumed between two sleeps (for guest tasks: net of the time their vCPU thread was not running
+// on the host, i.e. of steal). Each sleep keeps its cause so that causality survives a changed
+// schedule:
+// - timer: the thread armed an hrtimer before sleeping and woke at or after its expiry ->
+//   SLEEP_TIMER(softexpires): fires at the same absolute time, latency re-measured;
+// - another thread of the same machine woke it (from task context) -> SLEEP_WAIT, and the waker
+//   gets a WAKE op at the same point of its own CPU consumption;
+// - interrupt / idle / unknown -> SLEEP_UNTIL(the captured wake time).
+// Threads that never slept are always-runnable (hog). Policy and priority come from the trace's
+// prio field (< 100: RT, assumed FIFO; else nice = prio - 120); affinity from observed CPUs.
+import type { TraceTables } from '../../tables/index.js';
+import { HrtimerKind, WakeupKind } from '../../tables/schema.js';
+import { Flags } from '../../tables/flags.js';
+import { isRunnableState } from '../../tables/taskState.js';
+import type { AlignedScenario } from '../../align/types.js';
+import { Op, type Demand, type DemandTask, type GuestDemand, type Program, type TaskSched } from './types.js';
+
+export interface ExtractOptions {
+  /** 'observed': threads may only use the CPUs they were seen on; 'any': all CPUs. */
+  affinity?: 'observed' | 'any';
+  /** Guest idle poll before HLT, ns (Infinity = idle=poll). Default 0 (HLT at once). */
+  guestIdlePollNs?: number;
+  /** Probe task names per machine; default scenario.probes, else 'cyclictest'. */
+  probes?: Record<string, string>;
+}
+
+class ProgramBuilder {
+  kind: number[] = [];
+  arg: number[] = [];
+  pendingRun = 0;
+  push(k: number, a: number): void {
+    if (k !== Op.RUN && this.pendingRun > 0) this.flushRun();
+    if (k === Op.RUN) {
+      this.pendingRun += a;
+      return;
+    }
+    this.kind.push(k);
+    this.arg.push(a);
+  }
+  flushRun(): void {
+    if (this.pendingRun > 0) {
+      this.kind.push(Op.RUN);
+      this.arg.push(this.pendingRun);
+    }
+    this.pendingRun = 0;
+  }
+  finish(): Program {
+    this.flushRun();
+    this.kind.push(Op.END);
+    this.arg.push(0);
+    return { kind: Uint8Array.from(this.kind), arg: Float64Array.from(this.arg), length: this.kind.length };
+  }
+}
+
+function schedFromPrio(prio: number): TaskSched {
+  if (prio >= 0 && prio < 100) return { policy: 'fifo', rtPrio: 99 - prio, nice: 0 };
+  if (prio >= 100 && prio < 140) return { policy: 'normal', rtPrio: 0, nice: prio - 120 };
+  return { policy: 'normal', rtPrio: 0, nice: 0 };
+}
+
+/** Host run intervals of a thread, for steal accounting of guest work. */
+class RunIntervals {
+  readonly start: number[] = [];
+  readonly end: number[] = [];
+  readonly cum: number[] = [0];
+  add(a: number, b: number): void {
+    this.start.push(a);
+    this.end.push(b);
+    this.cum.push(this.cum[this.cum.length - 1]! + (b - a));
+  }
+  /** Host run time in [0, t]. */
+  ranUntil(t: number): number {
+    let lo = 0;
+    let hi = this.start.length;
+    while (lo < hi) {
+      const m = (lo + hi) >> 1;
+      if (this.start[m]! <= t) lo = m + 1;
+      else hi = m;
+    }
+    // intervals [0, lo) start at or before t
+    if (lo === 0) return 0;
+    const i = lo - 1;
+    return this.cum[i]! + Math.min(t, this.end[i]!) - this.start[i]!;
+  }
+  ran(a: number, b: number): number {
+    return Math.max(0, this.ranUntil(b) - this.ranUntil(a));
+  }
+}
+
+interface Ev {
+  ts: number;
+  seq: number;
+  /** 0 in, 1 out, 2 wake-point (as waker), 3 woken (as wakee), 4 hrtimer_start */
+  type: number;
+  a: number;
+  b: number;
+  c: number;
+}
+
+interface MachineThreads {
+  tids: number[];
+  events: Map<number, Ev[]>;
+  prio: Map<number, number>;
+  cpus: Map<number, Set<number>>;
+  names: Map<number, string>;
+}
+
+/** Collect per-thread events of one machine. */
+function collect(t: TraceTables, exclude: Set<number>): MachineThreads {
+  const events = new Map<number, Ev[]>();
+  const prio = new Map<number, number>();
+  const cpus = new Map<number, Set<number>>();
+  const names = new Map<number, string>();
+  const ev = (tid: number): Ev[] => {
+    let l = events.get(tid);
+    if (!l) events.set(tid, (l = []));
+    return l;
+  };
+  const sw = t.sched_switch.cols;
+  for (let i = 0; i < t.sched_switch.length; i++) {
+    const ts = sw.tsNs[i]!;
+    const seq = sw.seq[i]!;
+    const prev = sw.prevPid[i]!;
+    const next = sw.nextPid[i]!;
+    const cpu = sw.cpu[i]!;
+    if (prev > 0 && !exclude.has(prev)) {
+      ev(prev).push({ ts, seq, type: 1, a: sw.prevState[i]!, b: cpu, c: 0 });
+      if (!prio.has(prev)) prio.set(prev, sw.prevPrio[i]!);
+      if (!names.has(prev)) names.set(prev, t.strings[sw.prevComm[i]!] ?? `tid${prev}`);
+    }
+    if (next > 0 && !exclude.has(next)) {
+      ev(next).push({ ts, seq, type: 0, a: cpu, b: 0, c: 0 });
+      if (!prio.has(next)) prio.set(next, sw.nextPrio[i]!);
+      if (!names.has(next)) names.set(next, t.strings[sw.nextComm[i]!] ?? `tid${next}`);
+      let s = cpus.get(next);
+      if (!s) cpus.set(next, (s = new Set()));
+      s.add(cpu);
+    }
+  }
+  const wk = t.sched_wakeup.cols;
+  // Prefer sched_waking (waker context); fall back to sched_wakeup when a trace has no waking.
+  let hasWaking = false;
+  for (let i = 0; i < t.sched_wakeup.length; i++) if (wk.kind[i] === WakeupKind.WAKING) hasWaking = true;
+  const want = hasWaking ? WakeupKind.WAKING : WakeupKind.WAKEUP;
+  for (let i = 0; i < t.sched_wakeup.length; i++) {
+    const k = wk.kind[i]!;
+    if (k !== want && k !== WakeupKind.WAKEUP_NEW) continue;
+    const wakee = wk.tid[i]!;
+    if (!events.has(wakee)) continue;
+    const waker = wk.pid[i]!;
+    const f = wk.flags[i]!;
+    const inIrq = f !== Flags.UNKNOWN && (f & (Flags.HARDIRQ | Flags.SOFTIRQ | Flags.NMI)) !== 0;
+    const byThread = waker > 0 && waker !== wakee && !inIrq && events.has(waker) ? waker : -1;
+    ev(wakee).push({ ts: wk.tsNs[i]!, seq: wk.seq[i]!, type: 3, a: byThread, b: 0, c: 0 });
+    if (byThread > 0) ev(byThread).push({ ts: wk.tsNs[i]!, seq: wk.seq[i]!, type: 2, a: wakee, b: 0, c: 0 });
+  }
+  const hr = t.hrtimer.cols;
+  for (let i = 0; i < t.hrtimer.length; i++) {
+    if (hr.kind[i] !== HrtimerKind.START) continue;
+    const pid = hr.pid[i]!;
+    if (!events.has(pid) || hr.softexpiresNs[i]! < 0) continue;
+    ev(pid).push({ ts: hr.tsNs[i]!, seq: hr.seq[i]!, type: 4, a: hr.softexpiresNs[i]!, b: hr.expiresNs[i]!, c: 0 });
+  }
+  for (const l of events.values()) l.sort((x, y) => x.ts - y.ts || x.seq - y.seq);
+  const tids = [...events.keys()].filter((tid) => events.get(tid)!.some((e) => e.type === 0 || e.type === 1)).sort((a, b) => a - b);
+  return { tids, events, prio, cpus, names };
+}
+
+/**
+ * The offset between a machine's hrtimer clock base and its trace clock, from timer wakeups:
+ * the smallest (wake - softexpires). 0 when the two clocks agree to within 1 ms.
+ */
+function timerClockOffset(m: MachineThreads): number {
+  let best = Infinity;
+  for (const l of m.events.values()) {
+    let soft = NaN;
+    for (const e of l) {
+      if (e.type === 4) soft = e.a;
+      else if (e.type === 3 && !Number.isNaN(soft)) {
+        best = Math.min(best, e.ts - soft);
+        soft = NaN;
+      }
+    }
+  }
+  return !Number.isFinite(best) || Math.abs(best) < 1e6 ? 0 : best;
+}
+
+interface BuildCtx {
+  index: Map<number, number>;
+  startNs: number;
+  endNs: number;
+  /** Net-of-steal run time for guest threads: (cpu, a, b) -> ns; null for host threads. */
+  net: ((cpu: number, a: number, b: number) => number) | null;
+  timerOffset: number;
+  dropWakes: Set<number>;
+}
+
+function buildTask(tid: number, m: MachineThreads, ctx: BuildCtx, affinity: 'observed' | 'any', probe: boolean): DemandTask {
+  const evs = m.events.get(tid)!;
+  const b = new ProgramBuilder();
+  let running = false;
+  let lastIn = ctx.startNs;
+  let lastCpu = 0;
+  let slept = false;
+  let armedSoft = NaN;
+  let armedHard = NaN;
+  let pendingSleep = false;
+  let slackNs = -1;
+  const charge = (to: number) => {
+    const d = ctx.net ? ctx.net(lastCpu, lastIn, to) : to - lastIn;
+    if (d > 0) b.push(Op.RUN, d);
+    lastIn = to;
+  };
+  // Initial state: running if the first event is a switch-out, runnable if a switch-in with no wake before it.
+  const first = evs.find((e) => e.type !== 4);
+  if (first && first.type === 1) {
+    running = true;
+    lastCpu = first.b;
+  } else if (first && first.type === 3) pendingSleep = true;
+  for (const e of evs) {
+    switch (e.type) {
+      case 0:
+        if (!running) {
+          running = true;
+          lastIn = e.ts;
+          lastCpu = e.a;
+        }
+        break;
+      case 1:
+        if (running) charge(e.ts);
+        running = false;
+        if (!isRunnableState(e.a)) pendingSleep = true;
+        break;
+      case 2:
+        if (running) charge(e.ts);
+        if (!ctx.dropWakes.has(e.a)) {
+          const target = ctx.index.get(e.a);
+          if (target !== undefined) b.push(Op.WAKE, target);
+        }
+        break;
+      case 4:
+        armedSoft = e.a + ctx.timerOffset;
+        armedHard = e.b + ctx.timerOffset;
+        break;
+      case 3:
+        if (!pendingSleep) break; // a wakeup of a runnable thread: nothing to wait for
+        pendingSleep = false;
+        slept = true;
+        if (!Number.isNaN(armedSoft) && e.ts >= armedSoft - 1000) {
+          if (slackNs < 0 && armedHard >= armedSoft) slackNs = armedHard - armedSoft;
+          b.push(Op.SLEEP_TIMER, armedSoft);
+        } else if (e.a > 0 && !ctx.dropWakes.has(tid)) b.push(Op.SLEEP_WAIT, -1);
+        else b.push(Op.SLEEP_UNTIL, e.ts);
+        armedSoft = NaN;
+        break;
+    }
+  }
+  if (running) charge(ctx.endNs);
+  const prio = m.prio.get(tid) ?? 120;
+  const cpus = affinity === 'observed' ? [...(m.cpus.get(tid) ?? [])].sort((x, y) => x - y) : undefined;
+  const name = m.names.get(tid) ?? `tid${tid}`;
+  const hog = !slept && evs.every((e) => e.type !== 1 || isRunnableState(e.a));
+  const program = b.finish();
+  const periodic = hog ? null : asPeriodic(program, slackNs < 0 ? 0 : slackNs);
+  return {
+    name,
+    tid,
+    sched: schedFromPrio(prio),
+    ...(cpus && cpus.length ? { cpus } : {}),
+    ...(cpus && cpus.length ? { startCpu: cpus[0]! } : {}),
+    behaviour: hog ? { kind: 'hog' } : (periodic ?? { kind: 'program', program }),
+    ...(probe ? { probe } : {}),
+    ...(slackNs >= 0 ? { slackNs } : {}),
+  };
+}
+
+/**
+ * A program that only runs and sleeps on absolute timers spaced by multiples of one period is a
+ * periodic timer task (cyclictest, an audio callback): replay it as one, so that it re-arms
+ * from its own period (and skips missed periods like cyclictest) under another schedule, instead
+ * of replaying only the expiries the captured schedule let it arm.
+ */
+export function asPeriodic(p: Program, slackNs: number): Extract<DemandTask['behaviour'], { kind: 'periodic' }> | null {
+  const softs: number[] = [];
+  const bursts: number[] = [];
+  let run = 0;
+  let seenTimer = false;
+  for (let i = 0; i < p.length; i++) {
+    const k = p.kind[i]!;
+    if (k === Op.RUN) run += p.arg[i]!;
+    else if (k === Op.SLEEP_TIMER) {
+      if (seenTimer) bursts.push(run);
+      seenTimer = true;
+      run = 0;
+      softs.push(p.arg[i]!);
+    } else if (k === Op.END) break;
+    else if (i > 0) return null;
+  }
+  if (softs.length < 8) return null;
+  let period = Infinity;
+  for (let i = 1; i < softs.length; i++) {
+    const g = softs[i]! - softs[i - 1]!;
+    if (g > 0 && g < period) period = g;
+  }
+  if (!Number.isFinite(period)) return null;
+  for (let i = 1; i < softs.length; i++) {
+    const k = (softs[i]! - softs[i - 1]!) / period;
+    if (Math.abs(k - Math.round(k)) > 0.005 || Math.round(k) < 1) return null;
+  }
+  bursts.sort((a, b) => a - b);
+  const burstNs = bursts.length ? bursts[bursts.length >> 1]! : 0;
+  return { kind: 'periodic', periodNs: period, startNs: softs[0]!, burstNs, slackNs };
+}
+
+/** Extract the Demand of an aligned scenario. */
+export function demandFromAligned(a: AlignedScenario, opts: ExtractOptions = {}): Demand {
+  const warnings: string[] = [];
+  const host = a.host;
+  const startNs = host.meta.startNs;
+  const endNs = Math.max(host.meta.endNs, ...a.guests.map((g) => (g.tables ? g.tables.meta.endNs : 0)));
+  const affinity = opts.affinity ?? 'observed';
+  const probes = opts.probes ?? (a.scenario.probes as Record<string, string> | undefined) ?? {};
+  // vCPU threads of guests with a trace are driven by their guest, not by their host history.
+  const traced = new Set<number>();
+  for (const g of a.guests) if (g.tables) for (const tid of g.vcpus.tids.values()) traced.add(tid);
+  const hm = collect(host, traced);
+  const hostIndex = new Map<number, number>();
+  hm.tids.forEach((tid, i) => hostIndex.set(tid, i));
+  const hostProbe = probes['host'] ?? 'cyclictest';
+  const hctx: BuildCtx = { index: hostIndex, startNs, endNs, net: null, timerOffset: timerClockOffset(hm), dropWakes: traced };
+  const hostTasks = hm.tids.map((tid) => buildTask(tid, hm, hctx, affinity, hm.names.get(tid) === hostProbe));
+  const hostCpus = host.meta.cpuCount ?? Math.max(1, ...host.cpus.cols.cpu) + 1;
+
+  // Host run intervals of every vCPU thread (steal accounting).
+  const runs = new Map<number, RunIntervals>();
+  {
+    const sw = host.sched_switch.cols;
+    const since = new Map<number, number>();
+    for (let i = 0; i < host.sched_switch.length; i++) {
+      const ts = sw.tsNs[i]!;
+      const p = sw.prevPid[i]!;
+      const n = sw.nextPid[i]!;
+      if (traced.has(p)) {
+        let r = runs.get(p);
+        if (!r) runs.set(p, (r = new RunIntervals()));
+        r.add(since.get(p) ?? startNs, ts);
+        since.delete(p);
+      }
+      if (traced.has(n)) since.set(n, ts);
+    }
+    for (const [tid, s] of since) {
+      let r = runs.get(tid);
+      if (!r) runs.set(tid, (r = new RunIntervals()));
+      r.add(s, endNs);
+    }
+  }
+
+  const guests: GuestDemand[] = a.guests.map((g) => {
+    const gs = a.scenario.guests.find((x) => x.name === g.name);
+    const nv = Math.max(gs?.cpus ?? 0, g.vcpus.tids.size ? Math.max(...g.vcpus.tids.keys()) + 1 : 0, g.tables?.meta.cpuCount ?? 0);
+    const vcpuTids: number[] = [];
+    for (let i = 0; i < nv; i++) vcpuTids.push(g.vcpus.tids.get(i) ?? -(i + 1));
+    const tcg = vcpuTids.some((tid) => /\/TCG$/.test(hm.names.get(tid) ?? threadName(host, tid)));
+    const vcpuNames = vcpuTids.map((tid, i) => threadName(host, tid) || `CPU ${i}/${tcg ? 'TCG' : 'KVM'}`);
+    // An RT vCPU thread in the capture was put there by the captured policy (static/dynamic):
+    // its baseline for replay is SCHED_NORMAL.
+    const vs = vcpuTids.map((tid) => {
+      const p = firstPrio(host, tid) ?? 120;
+      return p < 100 ? { policy: 'normal' as const, rtPrio: 0, nice: 0 } : schedFromPrio(p);
+    });
+    let tasks: DemandTask[] = [];
+    if (!g.tables) {
+      warnings.push(`guest ${g.name}: no guest trace; its vCPU threads replay their host-side behaviour only (no guest tasks, no timer causality)`);
+    } else {
+      const gm = collect(g.tables, new Set());
+      const gi = new Map<number, number>();
+      gm.tids.forEach((tid, i) => gi.set(tid, i));
+      const net = (cpu: number, x: number, y: number) => {
+        const r = runs.get(vcpuTids[cpu] ?? -1);
+        return r ? r.ran(x, y) : y - x;
+      };
+      const gctx: BuildCtx = { index: gi, startNs, endNs, net, timerOffset: timerClockOffset(gm), dropWakes: new Set() };
+      const probe = probes[g.name] ?? 'cyclictest';
+      tasks = gm.tids.map((tid) => buildTask(tid, gm, gctx, 'observed', gm.names.get(tid) === probe));
+      if (gctx.timerOffset !== 0) warnings.push(`guest ${g.name}: hrtimer expiries are ${(gctx.timerOffset / 1e6).toFixed(3)} ms off the trace clock; shifted by the smallest observed timer latency`);
+    }
+    const vcpuCpus = affinity === 'observed' ? vcpuTids.map((tid) => [...(observedCpus(host, tid))].sort((x, y) => x - y)) : undefined;
+    return {
+      name: g.name,
+      vcpuTids,
+      vcpuNames,
+      vcpuSched: vs[0] ?? { policy: 'normal', rtPrio: 0, nice: 0 },
+      ...(vcpuCpus && vcpuCpus.every((c) => c.length) ? { vcpuCpus } : {}),
+      kernel: g.tables?.meta.kernelVersion ?? gs?.kernel ?? null,
+      fair: null,
+      hz: 250,
+      idlePollNs: opts.guestIdlePollNs ?? (g.tables ? inferIdlePoll(host, g.tables, vcpuTids) : 0),
+      accel: tcg ? 'tcg' : 'kvm',
+      tasks,
+    } satisfies GuestDemand;
+  });
+  if (guests.some((g) => g.vcpuTids.some((t) => t < 0))) warnings.push('some vCPUs have no mapped host thread; they are simulated as new threads');
+  return {
+    name: a.name,
+    startNs,
+    durationNs: Math.max(0, endNs - startNs),
+    host: { cpus: hostCpus, kernel: host.meta.kernelVersion ?? a.scenario.host.kernel ?? null, hz: 250, tasks: hostTasks },
+    guests,
+    warnings: [...a.warnings, ...warnings],
+  };
+}
+
+/**
+ * How long the guest idle loop runs before its vCPU thread sleeps on the host: Infinity when the
+ * vCPU threads never slept (idle=poll), else the median gap between the guest switching to idle
+ * and its vCPU thread blocking (guest haltpoll; under KVM on an idle host this includes host halt
+ * polling, which the engine models separately, so it is an upper bound).
+ */
+export function inferIdlePoll(host: TraceTables, guest: TraceTables, vcpuTids: number[]): number {
+  const sleeps = new Map<number, number[]>();
+  const want = new Set(vcpuTids);
+  const sw = host.sched_switch.cols;
+  for (let i = 0; i < host.sched_switch.length; i++) {
+    const p = sw.prevPid[i]!;
+    if (want.has(p) && !isRunnableState(sw.prevState[i]!)) {
+      let l = sleeps.get(p);
+      if (!l) sleeps.set(p, (l = []));
+      l.push(sw.tsNs[i]!);
+    }
+  }
+  if (sleeps.size === 0) return Infinity;
+  const gaps: number[] = [];
+  const g = guest.sched_switch.cols;
+  const pos = new Map<number, number>();
+  for (let i = 0; i < guest.sched_switch.length; i++) {
+    if (g.nextPid[i] !== 0) continue;
+    const tid = vcpuTids[g.cpu[i]!];
+    const l = tid === undefined ? undefined : sleeps.get(tid);
+    if (!l) continue;
+    const ts = g.tsNs[i]!;
+    let j = pos.get(tid!) ?? 0;
+    while (j < l.length && l[j]! < ts) j++;
+    pos.set(tid!, j);
+    if (j < l.length && l[j]! - ts < 10_000_000) gaps.push(l[j]! - ts);
+  }
+  if (!gaps.length) return 0;
+  gaps.sort((a, b) => a - b);
+  return gaps[gaps.length >> 1]!;
+}
+
+function threadName(t: TraceTables, tid: number): string {
+  const th = t.threads.cols;
+  for (let i = t.threads.length - 1; i >= 0; i--) if (th.tid[i] === tid) return t.strings[th.comm[i]!] ?? '';
+  return '';
+}
+
+function firstPrio(t: TraceTables, tid: number): number | null {
+  const sw = t.sched_switch.cols;
+  for (let i = 0; i < t.sched_switch.length; i++) {
+    if (sw.nextPid[i] === tid) return sw.nextPrio[i]!;
+    if (sw.prevPid[i] === tid) return sw.prevPrio[i]!;
+  }
+  return null;
+}
+
+function observedCpus(t: TraceTables, tid: number): Set<number> {
+  const s = new Set<number>();
+  const sw = t.sched_switch.cols;
+  for (let i = 0; i < t.sched_switch.length; i++) if (sw.nextPid[i] === tid) s.add(sw.cpu[i]!);
+  return s;
+}
