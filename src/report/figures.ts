@@ -28,9 +28,10 @@ const runLabel = (run: string) => (run === 'trace' ? 'trace (measured)' : run);
 export function baseLayout(title: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     title: { text: plotlyText(title), font: { size: 15 } },
-    margin: { l: 70, r: 20, t: 50, b: 60 },
-    height: 380,
-    legend: { orientation: 'h', y: -0.2 },
+    margin: { l: 70, r: 20, t: 80, b: 60 },
+    height: 400,
+    // Above the plot: below it, the legend collides with x-axis titles and tick labels.
+    legend: { orientation: 'h', x: 0, y: 1.02, yanchor: 'bottom' },
     font: { family: 'system-ui, sans-serif', size: 12 },
     ...extra,
   };
@@ -154,7 +155,7 @@ export function histogramFigures(inputs: CompareScenarioInput[], policies: strin
         data,
         layout: baseLayout(`${scenarioTitle(input)}: ${machine}/${task} latency histogram`, {
           xaxis: { title: { text: 'latency (µs, log bins)' }, type: 'log' },
-          yaxis: { title: { text: 'activations (log)' }, type: 'log' },
+          yaxis: { title: { text: 'activations (log)' }, type: 'log', range: [-0.1, Math.log10(Math.max(...data.flatMap((d) => d.y))) + 0.2] },
         }),
       });
     }
@@ -198,9 +199,13 @@ export function barFigures(result: CompareResult): Figure[] {
     });
     const axes: Record<string, unknown> = {};
     stats.forEach(([label], si) => {
-      const dom = [si / 3 + 0.02, (si + 1) / 3 - 0.02];
+      const dom = [si / 3 + 0.03, (si + 1) / 3 - 0.03];
+      // Log bars grow from the bottom of the range: put it below the smallest value so every bar shows.
+      const ys = data.filter((t) => t['yaxis'] === (si ? `y${si + 1}` : 'y')).flatMap((t) => t['y'] as Array<number | null>).filter((v): v is number => v !== null && v > 0);
+      const lo = ys.length ? Math.log10(Math.min(...ys)) - 0.3 : 0;
+      const hi = ys.length ? Math.log10(Math.max(...ys)) + 0.15 : 1;
       axes[si ? `xaxis${si + 1}` : 'xaxis'] = { domain: dom, anchor: si ? `y${si + 1}` : 'y', automargin: true };
-      axes[si ? `yaxis${si + 1}` : 'yaxis'] = { anchor: si ? `x${si + 1}` : 'x', type: 'log', title: { text: `${label} (µs, log)` } };
+      axes[si ? `yaxis${si + 1}` : 'yaxis'] = { anchor: si ? `x${si + 1}` : 'x', type: 'log', range: [lo, hi], title: { text: `${label} (µs, log)` } };
     });
     figs.push({
       id: `bars-${side}`,

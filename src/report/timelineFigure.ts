@@ -101,7 +101,7 @@ export function timelineFigure(input: CompareScenarioInput, policies: string[], 
     layout: baseLayout(title, {
       barmode: 'overlay',
       height: Math.max(260, 120 + 26 * lanes.length),
-      margin: { l: 230, r: 20, t: 50, b: 60 },
+      margin: { l: 230, r: 20, t: 90, b: 50 },
       xaxis: { title: { text: 'ms since host trace start' }, range: [Number(ms(w.startNs)), Number(ms(w.endNs))], zeroline: false },
       yaxis: { type: 'category', categoryorder: 'array', categoryarray: lanes.map((l) => plotlyText(l.name)), autorange: 'reversed', automargin: true },
     }),
