@@ -132,7 +132,9 @@ export function findActivations(t: TraceTables, tids: ReadonlySet<number>, o: Ac
       running.add(next);
       if (o.mode === 'timer') {
         const p = pending.get(next);
-        if (p && (p.wake >= 0 || p.fired)) {
+        // Back on the CPU before its timer expired or fired: a signal ended the sleep early.
+        if (p && !p.fired && S.tsNs[i]! < p.expiry) pending.delete(next);
+        else if (p && (p.wake >= 0 || p.fired)) {
           const wake = p.wake >= 0 ? p.wake : S.tsNs[i]!;
           emit(next, p.expiry, S.tsNs[i]!, wake, p.armCpu, S.cpu[i]!);
           pending.delete(next);
