@@ -1,79 +1,67 @@
 import { decodeTaskStateMask, kernelMajorMinor } from '../../tables/index.js';
 import type { MachineState } from './machineState.js';
+import { gU8, sortBuilderRows } from './sortRows.js';
 
 // End-of-trace pass over one machine, once every bundle is in:
+//  - every table is put in time order (bundles are not monotonic per CPU across packets);
 //  - compact_sched switches get prev_* from the previous switch on the same CPU, and compact
-//    wakings get their waker (the task running on that CPU), both in per-CPU time order; bundles
-//    are not monotonic per CPU across packets, so arrival order is not good enough;
+//    wakings get their waker (the task running on that CPU), walking switches and wakings in
+//    that time order; a waking at the same instant as a switch sees the task switched in;
 //  - raw prev_state values become the canonical mask, now that SystemInfo's kernel is known.
 
-function byTime(ts: Float64Array, seq: Uint32Array, rows: number[]): void {
-  for (let k = 1; k < rows.length; k++) {
-    const a = rows[k - 1]!;
-    const z = rows[k]!;
-    if (ts[z]! < ts[a]! || (ts[z] === ts[a] && seq[z]! < seq[a]!)) {
-      rows.sort((x, y) => ts[x]! - ts[y]! || seq[x]! - seq[y]!);
-      return;
-    }
-  }
+const MAX_CPU = 1024;
+
+function flags(n: number, rows: { a: Int32Array; n: number }): Uint8Array | null {
+  if (!rows.n) return null;
+  const f = new Uint8Array(n);
+  for (let k = 0; k < rows.n; k++) f[rows.a[k]!] = 1;
+  return f;
 }
 
 export function fixupMachine(ms: MachineState): void {
   const b = ms.b;
-  const sw = b.sched_switch;
-  const n = sw.length;
-  const c = sw.c;
-  if (ms.compactSwitch.n || ms.compactWaking.n) {
-    const compact = new Uint8Array(n);
-    for (let k = 0; k < ms.compactSwitch.n; k++) compact[ms.compactSwitch.a[k]!] = 1;
-    const swByCpu = new Map<number, number[]>();
-    for (let i = 0; i < n; i++) {
-      const cpu = c.cpu[i]!;
-      let l = swByCpu.get(cpu);
-      if (!l) swByCpu.set(cpu, (l = []));
-      l.push(i);
-    }
-    const wk = b.sched_wakeup.c;
-    const wkByCpu = new Map<number, number[]>();
-    for (let k = 0; k < ms.compactWaking.n; k++) {
-      const i = ms.compactWaking.a[k]!;
-      const cpu = wk.cpu[i]!;
-      let l = wkByCpu.get(cpu);
-      if (!l) wkByCpu.set(cpu, (l = []));
-      l.push(i);
-    }
-    const cpus = new Set([...swByCpu.keys(), ...wkByCpu.keys()]);
-    for (const cpu of cpus) {
-      const rows = swByCpu.get(cpu) ?? [];
-      const wrows = wkByCpu.get(cpu) ?? [];
-      byTime(c.tsNs, c.seq, rows);
-      byTime(wk.tsNs, wk.seq, wrows);
-      let curPid = -1;
-      let curComm = -1;
-      let curPrio = -1;
-      let w = 0;
-      for (const i of rows) {
-        const t = c.tsNs[i]!;
-        // A waking at the same instant as a switch sees the task switched in.
-        while (w < wrows.length && wk.tsNs[wrows[w]!]! < t) wk.pid[wrows[w++]!] = curPid;
-        if (compact[i]) {
-          c.prevPid[i] = curPid;
-          c.prevComm[i] = curComm;
-          c.prevPrio[i] = curPrio;
-          c.pid[i] = curPid;
-        }
-        curPid = c.nextPid[i]!;
-        curComm = c.nextComm[i]!;
-        curPrio = c.nextPrio[i]!;
+  const swN = b.sched_switch.length;
+  const wkN = b.sched_wakeup.length;
+  let swCompact = flags(swN, ms.compactSwitch);
+  let wkCompact = flags(wkN, ms.compactWaking);
+  const swPerm = sortBuilderRows(b.sched_switch as never);
+  if (swPerm && swCompact) swCompact = gU8(swCompact, swPerm, swN);
+  const wkPerm = sortBuilderRows(b.sched_wakeup as never);
+  if (wkPerm && wkCompact) wkCompact = gU8(wkCompact, wkPerm, wkN);
+  for (const t of [b.sched_migrate, b.sched_process, b.irq, b.hrtimer, b.kvm, b.markers, b.generic]) sortBuilderRows(t as never);
+
+  const c = b.sched_switch.c;
+  const wk = b.sched_wakeup.c;
+  if (swCompact || wkCompact) {
+    const curPid = new Int32Array(MAX_CPU).fill(-1);
+    const curComm = new Int32Array(MAX_CPU).fill(-1);
+    const curPrio = new Int32Array(MAX_CPU).fill(-1);
+    let i = 0;
+    let j = 0;
+    while (i < swN || j < wkN) {
+      if (j < wkN && (i >= swN || wk.tsNs[j]! < c.tsNs[i]!)) {
+        if (wkCompact && wkCompact[j]) wk.pid[j] = curPid[wk.cpu[j]!]!;
+        j++;
+        continue;
       }
-      while (w < wrows.length) wk.pid[wrows[w++]!] = curPid;
+      const cpu = c.cpu[i]!;
+      if (swCompact && swCompact[i]) {
+        c.prevPid[i] = curPid[cpu]!;
+        c.prevComm[i] = curComm[cpu]!;
+        c.prevPrio[i] = curPrio[cpu]!;
+        c.pid[i] = curPid[cpu]!;
+      }
+      curPid[cpu] = c.nextPid[i]!;
+      curComm[cpu] = c.nextComm[i]!;
+      curPrio[cpu] = c.nextPrio[i]!;
+      i++;
     }
   }
-  if (n) {
+  if (swN) {
     const kernel = kernelMajorMinor(ms.kernel);
     if (!kernel) b.warn('no kernel version in SystemInfo: sched_switch prev_state decoded with the >= 4.14 layout');
     const cache = new Int32Array(4096).fill(-2);
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < swN; i++) {
       const raw = c.prevState[i]!;
       if (raw >= 0 && raw < 4096) {
         let v = cache[raw]!;

@@ -11,8 +11,19 @@ export function buildThreads(t: TraceTables, tree: readonly TreeThread[], tgids:
   const tb = new MachineBuilder(t.meta.source, t.meta.format);
   for (const s of t.strings) tb.str(s); // same ids as the machine's pool
   const seen = new TidSet();
+  // tid 0 is a different idle task on every CPU (swapper/N): one span per name, not a new span
+  // each time another CPU's idle task shows up.
+  const idleFirst = new Map<number, number>();
+  const idleLast = new Map<number, number>();
   const see = (tid: number, comm: number, ts: number) => {
     if (comm < 0) return;
+    if (tid === 0) {
+      const f = idleFirst.get(comm);
+      if (f === undefined || ts < f) idleFirst.set(comm, ts);
+      const l = idleLast.get(comm);
+      if (l === undefined || ts > l) idleLast.set(comm, ts);
+      return;
+    }
     seen.add(tid);
     tb.thread(tid, comm, ts);
   };
@@ -61,6 +72,11 @@ export function buildThreads(t: TraceTables, tree: readonly TreeThread[], tgids:
           see(pr.tid[i]!, pr.comm[i]!, time);
       }
     }
+  }
+  if (idleFirst.size) seen.add(0);
+  for (const [comm, first] of [...idleFirst].sort((a, z) => a[1] - z[1] || a[0] - z[0])) {
+    tb.thread(0, comm, first);
+    tb.thread(0, comm, idleLast.get(comm)!);
   }
   // process_tree names only for threads no event named: events are the better record over time.
   const pool = tb.pool;
