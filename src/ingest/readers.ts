@@ -5,3 +5,4 @@ import './text/readers/traceCmdReport.js';
 import './text/readers/atrace.js';
 import './text/readers/systraceHtml.js';
 import './perfetto/reader.js';
+import './dat/index.js';

@@ -1,0 +1,88 @@
+import type { FieldDef } from './formatFile.js';
+
+// Fast typed reads of one field at a record offset. Built once per event type; numbers come
+// back as JS numbers (exact below 2^53, which covers pids, prios, ns, vectors).
+
+export type NumReader = (view: DataView, rec: number) => number;
+export type StrReader = (data: Uint8Array, view: DataView, rec: number, len: number) => string;
+
+export function numReader(f: FieldDef | undefined, little: boolean): NumReader | null {
+  if (!f || f.isString || f.loc !== 'none' || f.arrayLen >= 0) return null;
+  const o = f.offset;
+  switch (f.size) {
+    case 1:
+      return f.signed ? (v, r) => v.getInt8(r + o) : (v, r) => v.getUint8(r + o);
+    case 2:
+      return f.signed ? (v, r) => v.getInt16(r + o, little) : (v, r) => v.getUint16(r + o, little);
+    case 4:
+      return f.signed ? (v, r) => v.getInt32(r + o, little) : (v, r) => v.getUint32(r + o, little);
+    case 8: {
+      const lo = little ? 0 : 4;
+      const hi = little ? 4 : 0;
+      return f.signed
+        ? (v, r) => v.getInt32(r + o + hi, little) * 4294967296 + v.getUint32(r + o + lo, little)
+        : (v, r) => v.getUint32(r + o + hi, little) * 4294967296 + v.getUint32(r + o + lo, little);
+    }
+    default:
+      return null;
+  }
+}
+
+/** u64 field as [hi, lo] u32 halves, for addresses that do not fit a double. */
+export function hiLoReader(f: FieldDef | undefined, little: boolean): ((v: DataView, r: number) => [number, number]) | null {
+  if (!f || f.loc !== 'none' || f.arrayLen >= 0 || (f.size !== 8 && f.size !== 4)) return null;
+  const o = f.offset;
+  if (f.size === 4) return (v, r) => [0, v.getUint32(r + o, little)];
+  const lo = little ? 0 : 4;
+  const hi = little ? 4 : 0;
+  return (v, r) => [v.getUint32(r + o + hi, little), v.getUint32(r + o + lo, little)];
+}
+
+/** char[N] / __data_loc char[] / __rel_loc char[] as a string (NUL-terminated). */
+export function strReader(f: FieldDef | undefined, little: boolean): StrReader | null {
+  if (!f) return null;
+  const o = f.offset;
+  if (f.loc === 'none') {
+    const size = f.arrayLen === 0 ? -1 : f.size;
+    return (d, _v, r, len) => {
+      const end = size < 0 ? r + len : Math.min(r + o + size, r + len);
+      return asciiZ(d, r + o, end);
+    };
+  }
+  const rel = f.loc === 'rel';
+  return (d, v, r, len) => {
+    if (o + 4 > len) return '';
+    const w = v.getUint32(r + o, little);
+    const s = (rel ? r + o + 4 : r) + (w & 0xffff);
+    const e = Math.min(s + (w >>> 16), r + len);
+    return s < e ? asciiZ(d, s, e) : '';
+  };
+}
+
+const utf8 = new TextDecoder();
+
+export function asciiZ(d: Uint8Array, s: number, e: number): string {
+  let out = '';
+  for (let i = s; i < e; i++) {
+    const c = d[i]!;
+    if (c === 0) return out;
+    if (c >= 0x80) {
+      let end = i;
+      while (end < e && d[end] !== 0) end++;
+      return out + utf8.decode(d.subarray(i, end));
+    }
+    out += String.fromCharCode(c);
+  }
+  return out;
+}
+
+/** Largest end offset of the fixed part of the record, to reject short records up front. */
+export function fixedEnd(fields: FieldDef[]): number {
+  let end = 0;
+  for (const f of fields) if (f.arrayLen !== 0) end = Math.max(end, f.offset + (f.loc !== 'none' ? 4 : f.size));
+  return end;
+}
+
+export function hex64(hi: number, lo: number): string {
+  return hi === 0 ? '0x' + lo.toString(16) : '0x' + hi.toString(16) + lo.toString(16).padStart(8, '0');
+}

@@ -1,0 +1,339 @@
+import { inflateSync } from 'node:zlib';
+import { decompress as zstdDecompress } from 'fzstd';
+import { Cursor, DatFormatError, decodeText } from './cursor.js';
+import { decodeOption, emptyOptions, Opt, type DatCpuData, type DatOptions } from './options.js';
+
+// The file structure of a trace-cmd .dat (formats.md §3.1-3.4): everything but the event data.
+
+export const DAT_MAGIC = [0x17, 0x08, 0x44, 0x74, 0x72, 0x61, 0x63, 0x69, 0x6e, 0x67] as const; // \x17\x08Dtracing
+
+export type DatCompression = 'none' | 'zlib' | 'zstd';
+
+export interface DatBuffer {
+  name: string;
+  clock: string | null;
+  pageSize: number;
+  cpus: DatCpuData[];
+  /** v7 flyrecord data is compressed in chunks per CPU. */
+  compressed: boolean;
+}
+
+export interface DatLayout {
+  version: number;
+  little: boolean;
+  /** sizeof(long) of the recording user space (header byte). */
+  longSize: number;
+  pageSize: number;
+  compression: DatCompression;
+  headerPage: string;
+  headerEvent: string;
+  ftraceFormats: string[];
+  eventFormats: Array<{ system: string; text: string }>;
+  kallsyms: string;
+  printk: string;
+  cmdlines: string;
+  cpus: number;
+  options: DatOptions;
+  buffers: DatBuffer[];
+  /** latency-format data (the text of tracing/trace), when the file holds that instead of pages. */
+  latencyText: string | null;
+  /** Sections that could not be read; the reader turns these into warnings. */
+  problems: string[];
+}
+
+export function hasDatMagic(head: Uint8Array): boolean {
+  if (head.length < DAT_MAGIC.length) return false;
+  for (let i = 0; i < DAT_MAGIC.length; i++) if (head[i] !== DAT_MAGIC[i]) return false;
+  return true;
+}
+
+export function parseLayout(bytes: Uint8Array): DatLayout {
+  if (!hasDatMagic(bytes)) throw new DatFormatError('not a trace-cmd .dat file (bad magic)', 0);
+  const c0 = new Cursor(bytes, true, DAT_MAGIC.length);
+  const verStr = c0.cstr('version', 16);
+  const version = Number(verStr);
+  if (version !== 6 && version !== 7) {
+    throw new DatFormatError(`unsupported trace-cmd file version "${verStr}" (supported: 6, 7)`, DAT_MAGIC.length);
+  }
+  const endian = c0.u8('endianness');
+  if (endian > 1) c0.fail(`bad endianness byte ${endian}`, c0.pos - 1);
+  const c = new Cursor(bytes, endian === 0, c0.pos);
+  const longSize = c.u8('long size');
+  if (longSize !== 4 && longSize !== 8) c.fail(`bad long size ${longSize}`, c.pos - 1);
+  const pageSize = c.u32('page size');
+  if (pageSize < 256 || pageSize > 1 << 24 || (pageSize & (pageSize - 1)) !== 0) c.fail(`bad page size ${pageSize}`, c.pos - 4);
+  const layout: DatLayout = {
+    version,
+    little: c.little,
+    longSize,
+    pageSize,
+    compression: 'none',
+    headerPage: '',
+    headerEvent: '',
+    ftraceFormats: [],
+    eventFormats: [],
+    kallsyms: '',
+    printk: '',
+    cmdlines: '',
+    cpus: 0,
+    options: emptyOptions(),
+    buffers: [],
+    latencyText: null,
+    problems: [],
+  };
+  if (version === 6) parseV6(c, layout);
+  else parseV7(c, layout);
+  return layout;
+}
+
+// ---- shared metadata blocks (identical in v6 and, once decompressed, in v7 sections) ----
+
+function readHeaders(c: Cursor, l: DatLayout): void {
+  const tag1 = c.cstr('header_page tag', 64);
+  if (tag1 !== 'header_page') c.fail(`expected "header_page", found "${tag1}"`);
+  l.headerPage = c.text(c.u64('header_page size'), 'header_page');
+  const tag2 = c.cstr('header_event tag', 64);
+  if (tag2 !== 'header_event') c.fail(`expected "header_event", found "${tag2}"`);
+  l.headerEvent = c.text(c.u64('header_event size'), 'header_event');
+}
+
+function readFtraceEvents(c: Cursor, l: DatLayout): void {
+  const n = c.u32('ftrace event count');
+  if (n > 100000) c.fail(`implausible ftrace event count ${n}`, c.pos - 4);
+  for (let i = 0; i < n; i++) l.ftraceFormats.push(c.text(c.u64('format size'), 'ftrace format'));
+}
+
+function readEventFormats(c: Cursor, l: DatLayout): void {
+  const nsys = c.u32('event system count');
+  if (nsys > 100000) c.fail(`implausible event system count ${nsys}`, c.pos - 4);
+  for (let s = 0; s < nsys; s++) {
+    const system = c.cstr('system name', 4096);
+    const n = c.u32('event count');
+    if (n > 100000) c.fail(`implausible event count ${n} in system ${system}`, c.pos - 4);
+    for (let i = 0; i < n; i++) l.eventFormats.push({ system, text: c.text(c.u64('format size'), 'event format') });
+  }
+}
+
+// ---- v6 ----
+
+function parseV6(c: Cursor, l: DatLayout): void {
+  readHeaders(c, l);
+  readFtraceEvents(c, l);
+  readEventFormats(c, l);
+  l.kallsyms = c.text(c.u32('kallsyms size'), 'kallsyms');
+  l.printk = c.text(c.u32('printk size'), 'printk formats');
+  l.cmdlines = c.text(c.u64('cmdlines size'), 'saved cmdlines');
+  l.cpus = c.u32('cpu count');
+  if (l.cpus > 65536) c.fail(`implausible CPU count ${l.cpus}`, c.pos - 4);
+  let tag = c.text(10, 'section tag');
+  while (tag.startsWith('options')) {
+    for (;;) {
+      const id = c.u16('option id');
+      if (id === Opt.DONE) break;
+      const size = c.u32('option size');
+      decodeOption(l.options, id, size, c, 6);
+    }
+    tag = c.text(10, 'section tag');
+  }
+  if (tag.startsWith('latency')) {
+    l.latencyText = c.text(c.remaining, 'latency text');
+    return;
+  }
+  if (!tag.startsWith('flyrecord')) c.fail(`expected "flyrecord" or "latency", found ${JSON.stringify(tag)}`, c.pos - 10);
+  const cpus: DatCpuData[] = [];
+  for (let i = 0; i < l.cpus; i++) cpus.push({ cpu: i, offset: c.u64('cpu data offset'), size: c.u64('cpu data size') });
+  if (l.options.traceClock !== null) {
+    // The trace_clock file follows the CPU table when TRACECLOCK was recorded.
+    const save = c.pos;
+    try {
+      const sz = c.u64('trace_clock size');
+      const txt = c.text(sz, 'trace_clock');
+      l.options.traceClock = txt;
+    } catch {
+      c.pos = save;
+      l.problems.push('the trace_clock block after the CPU table is corrupt; clock taken from the option');
+    }
+  }
+  l.buffers.push({ name: '', clock: selectedClock(l.options.traceClock), pageSize: l.pageSize, cpus, compressed: false });
+  for (const b of l.options.buffers) {
+    l.problems.push(`instance buffer "${b.name}" of this v6 file is not read (only the top-level buffer is)`);
+  }
+}
+
+/** "[local] global counter" -> "local". */
+export function selectedClock(traceClock: string | null): string | null {
+  if (!traceClock) return null;
+  const m = /\[([^\]]+)\]/.exec(traceClock);
+  return m ? m[1]! : traceClock.trim() || null;
+}
+
+// ---- v7 ----
+
+const SECTION_HEADER = 16;
+
+interface Section {
+  id: number;
+  flags: number;
+  /** Body, decompressed when the section is compressed. */
+  body: Cursor;
+}
+
+function decompress(kind: DatCompression, data: Uint8Array, outSize: number, at: number): Uint8Array {
+  let out: Uint8Array;
+  try {
+    if (kind === 'zlib') out = inflateSync(data);
+    else if (kind === 'zstd') out = zstdDecompress(data, new Uint8Array(outSize));
+    else throw new Error(`unknown compression ${kind}`);
+  } catch (e) {
+    throw new DatFormatError(`${kind} data does not decompress (${(e as Error).message})`, at);
+  }
+  if (out.length !== outSize) throw new DatFormatError(`${kind} data decompressed to ${out.length} bytes, expected ${outSize}`, at);
+  return out;
+}
+
+function readSection(bytes: Uint8Array, l: DatLayout, offset: number, expectId: number | null): Section {
+  const c = new Cursor(bytes, l.little, offset);
+  if (offset < 0 || offset > bytes.length) c.fail(`section offset ${offset} is outside the file (${bytes.length} bytes)`, 0);
+  const id = c.u16('section id');
+  const flags = c.u16('section flags');
+  c.u32('section description');
+  const size = c.u64('section size');
+  if (expectId !== null && id !== expectId) c.fail(`expected section ${expectId}, found section id ${id}`, offset);
+  c.need(size, `section ${id} body`);
+  const start = c.pos;
+  if (flags & 1) {
+    const comp = c.u32('compressed size');
+    const raw = c.u32('uncompressed size');
+    if (comp > size - 8) c.fail(`compressed size ${comp} exceeds the section (${size})`, start);
+    const data = c.bytesN(comp, 'compressed section');
+    const out = decompress(l.compression, data, raw, start);
+    return { id, flags, body: new Cursor(out, l.little, 0, start) };
+  }
+  return { id, flags, body: new Cursor(bytes.subarray(0, start + size), l.little, start) };
+}
+
+function parseV7(c: Cursor, l: DatLayout): void {
+  const comp = c.cstr('compression name', 64);
+  c.cstr('compression version', 64);
+  if (comp !== 'none' && comp !== 'zlib' && comp !== 'zstd') c.fail(`unsupported compression "${comp}" (supported: none, zlib, zstd)`);
+  l.compression = comp;
+  let next = c.u64('first options offset');
+  const bytes = c.bytes;
+  const seen = new Set<number>();
+  while (next !== 0) {
+    if (seen.has(next)) c.fail(`options sections form a loop at ${next}`, next);
+    seen.add(next);
+    const sec = readSection(bytes, l, next, Opt.DONE);
+    next = 0;
+    const b = sec.body;
+    while (b.remaining > 0) {
+      const id = b.u16('option id');
+      const size = b.u32('option size');
+      if (id === Opt.DONE) {
+        next = size >= 8 ? b.u64('next options offset') : 0;
+        break;
+      }
+      decodeOption(l.options, id, size, b, 7);
+    }
+  }
+  const o = l.options;
+  const required = (id: number, what: string, read: (s: Cursor) => void) => {
+    const off = o.sections.get(id);
+    if (off === undefined) throw new DatFormatError(`no ${what} section (option ${id} missing)`, 0);
+    read(readSection(bytes, l, off, id).body);
+  };
+  const optional = (id: number, what: string, read: (s: Cursor) => void) => {
+    const off = o.sections.get(id);
+    if (off === undefined) return;
+    try {
+      read(readSection(bytes, l, off, id).body);
+    } catch (e) {
+      if (!(e instanceof DatFormatError)) throw e;
+      l.problems.push(`${what} section at byte ${off} is unreadable (${e.message} at byte ${e.offset}); continuing without it`);
+    }
+  };
+  required(Opt.HEADER_INFO, 'header_page/header_event', (s) => readHeaders(s, l));
+  required(Opt.FTRACE_EVENTS, 'ftrace event format', (s) => readFtraceEvents(s, l));
+  required(Opt.EVENT_FORMATS, 'event format', (s) => readEventFormats(s, l));
+  optional(Opt.KALLSYMS, 'kallsyms', (s) => (l.kallsyms = s.text(s.u32('kallsyms size'), 'kallsyms')));
+  optional(Opt.PRINTK, 'printk formats', (s) => (l.printk = s.text(s.u32('printk size'), 'printk formats')));
+  optional(Opt.CMDLINES, 'saved cmdlines', (s) => (l.cmdlines = s.text(s.u64('cmdlines size'), 'saved cmdlines')));
+  let maxCpu = -1;
+  for (const b of o.buffers) {
+    if (b.text) {
+      try {
+        const sec = readSection(bytes, l, b.offset, null);
+        const s = sec.body;
+        l.latencyText = s.text(s.remaining, 'latency text');
+      } catch (e) {
+        if (!(e instanceof DatFormatError)) throw e;
+        l.problems.push(`latency text section at byte ${b.offset} is unreadable (${e.message})`);
+      }
+      continue;
+    }
+    const cpus = b.cpus ?? [];
+    for (const cd of cpus) maxCpu = Math.max(maxCpu, cd.cpu);
+    let compressed = false;
+    try {
+      const hc = new Cursor(bytes, l.little, b.offset);
+      hc.u16('section id');
+      compressed = (hc.u16('section flags') & 1) !== 0;
+    } catch (e) {
+      if (!(e instanceof DatFormatError)) throw e;
+      l.problems.push(`buffer "${b.name}" section header at byte ${b.offset} is beyond the end of the file`);
+    }
+    l.buffers.push({ name: b.name, clock: b.clock, pageSize: b.pageSize ?? l.pageSize, cpus, compressed });
+  }
+  l.cpus = Math.max(o.cpuCount ?? 0, maxCpu + 1);
+}
+
+/**
+ * One CPU's ring-buffer pages as contiguous bytes: the file slice, or the decompressed chunks.
+ * Truncation keeps what is intact and reports the rest in `problems`.
+ */
+export function cpuPages(bytes: Uint8Array, l: DatLayout, buf: DatBuffer, cd: DatCpuData, problems: string[]): Uint8Array {
+  const where = `CPU ${cd.cpu}${buf.name ? ` of buffer "${buf.name}"` : ''}`;
+  if (cd.size === 0) return new Uint8Array(0);
+  if (cd.offset >= bytes.length) {
+    problems.push(`${where}: data at byte ${cd.offset} is beyond the end of the file (${bytes.length} bytes): truncated`);
+    return new Uint8Array(0);
+  }
+  if (!buf.compressed) {
+    const end = cd.offset + cd.size;
+    if (end > bytes.length) {
+      const have = bytes.length - cd.offset;
+      problems.push(`${where}: file ends at byte ${bytes.length}, ${end - bytes.length} of its ${cd.size} data bytes are missing: truncated`);
+      return bytes.subarray(cd.offset, cd.offset + have - (have % buf.pageSize));
+    }
+    return bytes.subarray(cd.offset, end);
+  }
+  // The recorded size leaves out the chunk-count word, so bound the chunks by the file instead.
+  const c = new Cursor(bytes, l.little, cd.offset);
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  try {
+    const n = c.u32('chunk count');
+    for (let i = 0; i < n; i++) {
+      const at = c.pos;
+      const comp = c.u32('chunk compressed size');
+      const raw = c.u32('chunk size');
+      const data = c.bytesN(comp, 'compressed chunk');
+      const out = decompress(l.compression, data, raw, at);
+      parts.push(out);
+      total += out.length;
+    }
+  } catch (e) {
+    if (!(e instanceof DatFormatError)) throw e;
+    problems.push(`${where}: ${e.message} at byte ${e.offset}; the pages before it are read`);
+  }
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+export { decodeText };

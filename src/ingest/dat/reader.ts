@@ -1,0 +1,277 @@
+import { readAllBytes, InputError } from '../open.js';
+import type { IngestOptions } from '../registry.js';
+import { Flags, MachineBuilder, kernelMajorMinor, type LostWindow, type Trace } from '../../tables/index.js';
+import { DatFormatError } from './cursor.js';
+import { cpuPages, parseLayout, selectedClock, type DatBuffer, type DatLayout } from './layout.js';
+import { parseFormat, parseHeaderPage, type EventFormat } from './formatFile.js';
+import { Kallsyms, parsePrintk } from './kallsyms.js';
+import { buildDecoder, type BuiltDecoder, type DecodeContext } from './decoders.js';
+import { mergeOrder, scanCpuPages, type CpuRecords, type PageLoss } from './ringBuffer.js';
+import { describeTimeShift, makeGuestCorrection } from './timeShift.js';
+
+// trace-cmd .dat (v6, v7; none/zlib/zstd) -> tables. Pure over the file bytes: readDatBytes()
+// does no I/O, readDat() adds the file read and error naming.
+
+const RAW_COUNTER_CLOCKS = new Set(['x86-tsc', 'counter']);
+
+export async function readDat(path: string, opts: IngestOptions = {}): Promise<Trace> {
+  const bytes = await readAllBytes(path);
+  opts.onProgress?.(bytes.length, bytes.length);
+  return readDatBytes(bytes, path, opts);
+}
+
+export function readDatBytes(bytes: Uint8Array, source: string, opts: IngestOptions = {}): Trace {
+  let layout: DatLayout;
+  try {
+    layout = parseLayout(bytes);
+  } catch (e) {
+    if (e instanceof DatFormatError) throw new InputError(source, e.message, { offset: e.offset });
+    throw e;
+  }
+  const b = new MachineBuilder(source, 'trace-cmd-dat');
+  if (opts.machine) b.meta.machine = opts.machine;
+  decodeInto(b, bytes, layout, source, opts);
+  return { source, format: 'trace-cmd-dat', machines: [b.finish()] };
+}
+
+function parseFormats(l: DatLayout, b: MachineBuilder): Map<number, EventFormat> {
+  const byId = new Map<number, EventFormat>();
+  const add = (text: string, system: string) => {
+    try {
+      const f = parseFormat(text, system);
+      byId.set(f.id, f);
+    } catch (e) {
+      b.warn(`an event format of system "${system}" is unreadable (${(e as Error).message})`);
+    }
+  };
+  for (const t of l.ftraceFormats) add(t, 'ftrace');
+  for (const { system, text } of l.eventFormats) add(text, system);
+  return byId;
+}
+
+function parseCmdlines(text: string, b: MachineBuilder): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const line of text.split('\n')) {
+    const sp = line.indexOf(' ');
+    if (sp <= 0) continue;
+    const pid = Number(line.slice(0, sp));
+    if (Number.isInteger(pid)) out.set(pid, b.str(line.slice(sp + 1)));
+  }
+  return out;
+}
+
+/** common_flags bits (include/linux/trace_events.h) -> the `flags` column bits (src/tables/flags.ts). */
+function flagsTable(lazyBit: boolean): Uint16Array {
+  const t = new Uint16Array(256);
+  for (let cf = 0; cf < 256; cf++) {
+    let f = 0;
+    if (cf & 0x01) f |= Flags.IRQS_OFF;
+    if (cf & 0x02 && lazyBit) f |= Flags.NEED_RESCHED_LAZY;
+    if (cf & 0x24) f |= Flags.NEED_RESCHED;
+    if (cf & 0x08) f |= Flags.HARDIRQ;
+    if (cf & 0x10) f |= Flags.SOFTIRQ;
+    if (cf & 0x40) f |= Flags.NMI;
+    if (cf & 0x80) f |= Flags.BH_OFF;
+    t[cf] = f;
+  }
+  return t;
+}
+
+function pickBuffer(l: DatLayout, b: MachineBuilder): DatBuffer | null {
+  const data = l.buffers;
+  const top = data.find((x) => x.name === '') ?? data[0] ?? null;
+  for (const x of data) if (x !== top) b.warn(`instance buffer "${x.name}" is not read: only the top-level buffer "${top?.name ?? ''}" is`);
+  return top;
+}
+
+function decodeInto(b: MachineBuilder, bytes: Uint8Array, l: DatLayout, source: string, opts: IngestOptions): void {
+  const o = l.options;
+  const meta = b.meta;
+  meta.formatDetail = `trace-cmd dat v${l.version}${l.compression !== 'none' ? ' ' + l.compression : ''}`;
+  const release = o.uname ? (o.uname.split(/\s+/)[2] ?? null) : null;
+  meta.kernelVersion = release;
+  const kernel = kernelMajorMinor(release);
+  const buf = pickBuffer(l, b);
+  const clock = buf?.clock ?? selectedClock(o.traceClock);
+  meta.clock = clock ?? 'unknown';
+  meta.cpuCount = o.cpuCount ?? (l.cpus || null);
+  for (const p of l.problems) b.warn(p);
+  meta.extra = {
+    datVersion: l.version,
+    compression: l.compression,
+    userLongSize: l.longSize,
+    pageSize: l.pageSize,
+    traceId: o.traceId,
+    traceCmdVersion: o.traceCmdVersion,
+    uname: o.uname,
+    tsc2nsec: o.tsc2nsec,
+    dateOffsetNs: o.dateOffsetNs,
+    offsetNs: o.offsetNs,
+    guests: o.guests,
+    timeShift: o.timeShift ? describeTimeShift(o.timeShift) : null,
+    buffers: l.buffers.map((x) => ({ name: x.name, clock: x.clock, cpus: x.cpus.length })),
+    cpuStats: o.cpuStats,
+  };
+  if (l.latencyText !== null) {
+    b.warn('this .dat holds latency-format text instead of ring-buffer pages; it is not decoded (read it with `trace-cmd report` and ingest the text)');
+  }
+  if (!buf) return;
+
+  const formats = parseFormats(l, b);
+  const ph = parseHeaderPage(l.headerPage, l.longSize);
+  const kernelLong = ph.commitSize === 4 ? 4 : 8;
+  const syms = l.kallsyms ? new Kallsyms(l.kallsyms) : null;
+  const ctx: DecodeContext = {
+    b,
+    little: l.little,
+    kernelLong,
+    kernel,
+    syms: syms && syms.size ? syms : null,
+    printk: parsePrintk(l.printk),
+    cmdlines: parseCmdlines(l.cmdlines, b),
+  };
+
+  // Pages -> per-CPU record index.
+  const problems: string[] = [];
+  const losses: PageLoss[] = [];
+  const cpus: CpuRecords[] = [];
+  for (const cd of [...buf.cpus].sort((x, y) => x.cpu - y.cpu)) {
+    const pages = cpuPages(bytes, l, buf, cd, problems);
+    cpus.push(scanCpuPages(pages, cd.cpu, l.little, ph, buf.pageSize, losses, buf.compressed ? -1 : cd.offset));
+  }
+  for (const p of problems) b.warn(p);
+
+  // Raw clock -> ns: guest TIME_SHIFT correction, then TSC2NSEC, then OFFSET/DATE.
+  const shift = o.timeShift ? makeGuestCorrection(o.timeShift) : null;
+  const t2n = o.tsc2nsec;
+  const addNs = (o.offsetNs ?? 0) + (o.dateOffsetNs ?? 0);
+  if (!t2n && clock && RAW_COUNTER_CLOCKS.has(clock)) {
+    meta.timeUnit = 'ticks';
+    b.warn(`clock "${clock}" is a raw counter and the file has no TSC2NSEC option: timestamps are counter ticks`);
+  }
+  const toNs = (raw: number, cpu: number): number => {
+    if (!shift && !t2n) return raw + addNs;
+    let v = BigInt(raw);
+    if (shift) v = shift(v, cpu);
+    if (t2n) v = (v * BigInt(t2n.mult)) >> BigInt(t2n.shift);
+    return Number(v) + addNs;
+  };
+  if (shift || t2n || addNs) for (const c of cpus) for (let i = 0; i < c.n; i++) c.ts[i] = toNs(c.ts[i]!, c.cpu);
+
+  // Records in global time order -> table rows.
+  const { which, idx } = mergeOrder(cpus);
+  const decoders: Array<BuiltDecoder | null | undefined> = new Array(65536);
+  const fmtAny = formats.values().next().value as EventFormat | undefined;
+  const commonOff = (name: string, dflt: number) => fmtAny?.byName.get(name)?.offset ?? dflt;
+  const typeOff = commonOff('common_type', 0);
+  const flagsOff = commonOff('common_flags', 2);
+  const pcOff = commonOff('common_preempt_count', 3);
+  const pidOff = commonOff('common_pid', 4);
+  const ft = flagsTable(!!kernel && kernel[0] * 1000 + kernel[1] >= 6013);
+  const little = l.little;
+  const unknownIds = new Map<number, number>();
+  let pidFirst = new Float64Array(0);
+  let pidLast = new Float64Array(0);
+  const seePid = (pid: number, ts: number) => {
+    if (pid < 0 || pid > 1 << 24) return;
+    if (pid >= pidFirst.length) {
+      const n = Math.max(pid + 1, pidFirst.length * 2, 1024);
+      const f = new Float64Array(n).fill(NaN);
+      f.set(pidFirst);
+      pidFirst = f;
+      const z = new Float64Array(n);
+      z.set(pidLast);
+      pidLast = z;
+    }
+    if (Number.isNaN(pidFirst[pid]!)) pidFirst[pid] = ts;
+    pidLast[pid] = ts;
+  };
+  const total = which.length;
+  const progressEvery = 1 << 18;
+  for (let k = 0; k < total; k++) {
+    const cr = cpus[which[k]!]!;
+    const i = idx[k]!;
+    const rec = cr.off[i]!;
+    const len = cr.len[i]!;
+    const view = cr.view;
+    if (len < 8) {
+      b.unparsed(`record of ${len} bytes on CPU ${cr.cpu}`, { offset: rec }, 'record shorter than the common fields');
+      continue;
+    }
+    const type = view.getUint16(rec + typeOff, little);
+    let d = decoders[type];
+    if (d === undefined) {
+      const ev = formats.get(type);
+      d = ev ? buildDecoder(ev, ctx) : null;
+      if (d?.problem) b.warn(d.problem);
+      decoders[type] = d;
+    }
+    if (d === null) {
+      unknownIds.set(type, (unknownIds.get(type) ?? 0) + 1);
+      continue;
+    }
+    const ts = cr.ts[i]!;
+    const pid = view.getInt32(rec + pidOff, little);
+    const flags = ft[view.getUint8(rec + flagsOff)]! | (view.getUint8(rec + pcOff) << 8);
+    d.decode(cr.data, view, rec, len, ts, cr.cpu, pid, flags);
+    seePid(pid, ts);
+    if (opts.onProgress && (k & (progressEvery - 1)) === 0) opts.onProgress(bytes.length, bytes.length);
+  }
+  for (const [id, n] of unknownIds) {
+    b.unparsed(`${n} record(s) with event id ${id}`, { offset: 0 }, 'event id has no format in the file');
+    if (opts.strict) throw new InputError(source, `${n} record(s) with event id ${id}, which has no format in the file`);
+  }
+  if (opts.strict && meta.unparsed.count) {
+    const ex = meta.unparsed.examples[0];
+    throw new InputError(source, `undecodable record: ${ex?.text ?? ''}`, { offset: ex?.offset ?? 0 });
+  }
+
+  lostWindows(b, cpus, losses, problems);
+  registerCommonPids(b, ctx.cmdlines, pidFirst, pidLast);
+}
+
+function lostWindows(b: MachineBuilder, cpus: CpuRecords[], losses: PageLoss[], problems: string[]): void {
+  const byCpu = new Map(cpus.map((c) => [c.cpu, c]));
+  for (const loss of losses) {
+    const c = byCpu.get(loss.cpu)!;
+    const before = loss.beforeRecord > 0 ? c.ts[loss.beforeRecord - 1]! : null;
+    const after = loss.beforeRecord < c.n ? c.ts[loss.beforeRecord]! : before;
+    const w: LostWindow = {
+      cpu: loss.cpu,
+      startNs: before ?? after ?? 0,
+      endNs: after ?? before ?? 0,
+      events: loss.events,
+      // Loss before the first page kept means the ring buffer overwrote older data.
+      kind: loss.kind === 'corrupt' ? 'corrupt' : before === null ? 'overwrite' : 'lost',
+      ...(loss.detail ? { detail: loss.detail } : {}),
+    };
+    if (loss.kind === 'corrupt') b.warn(loss.detail ?? `corrupt page on CPU ${loss.cpu}`);
+    b.meta.lost.push(w);
+  }
+  for (const p of problems) {
+    const m = /^CPU (\d+)/.exec(p);
+    if (!m || !/truncated|decompress|chunk/.test(p)) continue;
+    const c = byCpu.get(Number(m[1]));
+    const last = c && c.n ? c.ts[c.n - 1]! : 0;
+    b.meta.lost.push({ cpu: Number(m[1]), startNs: last, endNs: last, events: null, kind: 'truncated', detail: p });
+  }
+}
+
+/** Threads seen only as common_pid get their comm from saved cmdlines. */
+function registerCommonPids(b: MachineBuilder, cmdlines: Map<number, number>, first: Float64Array, last: Float64Array): void {
+  const named = new Set<number>();
+  const sw = b.sched_switch;
+  for (let i = 0; i < sw.length; i++) {
+    named.add(sw.c.prevPid[i]!);
+    named.add(sw.c.nextPid[i]!);
+  }
+  const wk = b.sched_wakeup;
+  for (let i = 0; i < wk.length; i++) named.add(wk.c.tid[i]!);
+  const unknown = b.str('<...>');
+  for (let pid = 0; pid < first.length; pid++) {
+    if (Number.isNaN(first[pid]!) || named.has(pid)) continue;
+    const comm = cmdlines.get(pid) ?? (pid === 0 ? b.str('<idle>') : unknown);
+    b.thread(pid, comm, first[pid]!);
+    b.thread(pid, comm, last[pid]!);
+  }
+}

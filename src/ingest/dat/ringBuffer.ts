@@ -1,0 +1,173 @@
+import type { PageHeader } from './formatFile.js';
+
+// Ring-buffer pages -> an index of records (formats.md §3.5; libtraceevent kbuffer-parse.c).
+// One pass per CPU writes timestamps and record offsets into typed arrays; no per-event objects.
+
+const COMMIT_MASK = (1 << 27) - 1;
+const MISSING_EVENTS = 0x80000000;
+const MISSING_STORED = 0x40000000;
+const TS_SHIFT_MUL = 2 ** 27;
+
+export interface CpuRecords {
+  cpu: number;
+  data: Uint8Array;
+  view: DataView;
+  n: number;
+  /** Raw (clock-domain) timestamps. */
+  ts: Float64Array;
+  /** Offset of each record's payload (its common_type) in `data`. */
+  off: Uint32Array;
+  len: Uint32Array;
+}
+
+export interface PageLoss {
+  cpu: number;
+  /** Index in this CPU's records of the first record after the loss (may equal n). */
+  beforeRecord: number;
+  /** Raw timestamp of the page that reported it. */
+  pageTs: number;
+  /** Lost events when the kernel stored the count, else null. */
+  events: number | null;
+  /** 'lost' = ring-buffer MISSING_EVENTS flag; 'corrupt' = page we could not decode. */
+  kind: 'lost' | 'corrupt';
+  detail?: string;
+}
+
+/** Scan one CPU's pages. Corrupt pages are skipped and reported, never thrown. */
+export function scanCpuPages(
+  data: Uint8Array,
+  cpu: number,
+  little: boolean,
+  ph: PageHeader,
+  pageSize: number,
+  losses: PageLoss[],
+  /** Byte offset of data[0] in the file (uncompressed data) or -1 (decompressed chunks). */
+  fileBase: number,
+): CpuRecords {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  let cap = Math.max(64, (data.length / 24) | 0);
+  let ts = new Float64Array(cap);
+  let off = new Uint32Array(cap);
+  let len = new Uint32Array(cap);
+  let n = 0;
+  const grow = () => {
+    cap *= 2;
+    const t2 = new Float64Array(cap);
+    t2.set(ts);
+    ts = t2;
+    const o2 = new Uint32Array(cap);
+    o2.set(off);
+    off = o2;
+    const l2 = new Uint32Array(cap);
+    l2.set(len);
+    len = l2;
+  };
+  // The low 32 bits of the commit word hold size and flags, for 4- and 8-byte commit fields.
+  const commitLow = ph.commitOffset + (!little && ph.commitSize === 8 ? 4 : 0);
+  const where = (p: number) => (fileBase >= 0 ? `byte ${fileBase + p}` : `page ${(p / pageSize) | 0}`);
+  for (let page = 0; page + ph.dataOffset <= data.length; page += pageSize) {
+    const pageTs = view.getUint32(page + ph.timestampOffset + (little ? 4 : 0), little) * 4294967296 + view.getUint32(page + ph.timestampOffset + (little ? 0 : 4), little);
+    const commit = view.getUint32(page + commitLow, little);
+    const size = commit & COMMIT_MASK;
+    const dataStart = page + ph.dataOffset;
+    const pageEnd = Math.min(page + pageSize, data.length);
+    if (size === 0 && pageTs === 0 && commit === 0) continue; // unused page
+    if (dataStart + size > pageEnd) {
+      losses.push({ cpu, beforeRecord: n, pageTs, events: null, kind: 'corrupt', detail: `CPU ${cpu} page at ${where(page)}: commit size ${size} exceeds the page` });
+      continue;
+    }
+    if (commit & MISSING_EVENTS) {
+      let events: number | null = null;
+      if (commit & MISSING_STORED && dataStart + size + ph.commitSize <= pageEnd) {
+        events = ph.commitSize === 8 ? view.getUint32(dataStart + size + (little ? 0 : 4), little) + view.getUint32(dataStart + size + (little ? 4 : 0), little) * 4294967296 : view.getUint32(dataStart + size, little);
+      }
+      losses.push({ cpu, beforeRecord: n, pageTs, events, kind: 'lost' });
+    }
+    let t = pageTs;
+    let p = dataStart;
+    const end = dataStart + size;
+    while (p + 4 <= end) {
+      const hdr = view.getUint32(p, little);
+      const typeLen = hdr & 31;
+      const delta = hdr >>> 5;
+      if (typeLen === 0) {
+        if (p + 8 > end) break;
+        const l = view.getUint32(p + 4, little);
+        const dl = ((l - 4 + 3) & ~3) >>> 0;
+        if (l < 4 || p + 8 + dl > end) {
+          losses.push({ cpu, beforeRecord: n, pageTs, events: null, kind: 'corrupt', detail: `CPU ${cpu} page at ${where(page)}: event length ${l} overruns the page at offset ${p - page}` });
+          break;
+        }
+        t += delta;
+        if (n === cap) grow();
+        ts[n] = t;
+        off[n] = p + 8;
+        len[n] = dl;
+        n++;
+        p += 8 + dl;
+      } else if (typeLen <= 28) {
+        const dl = typeLen * 4;
+        if (p + 4 + dl > end) {
+          losses.push({ cpu, beforeRecord: n, pageTs, events: null, kind: 'corrupt', detail: `CPU ${cpu} page at ${where(page)}: event overruns the page at offset ${p - page}` });
+          break;
+        }
+        t += delta;
+        if (n === cap) grow();
+        ts[n] = t;
+        off[n] = p + 4;
+        len[n] = dl;
+        n++;
+        p += 4 + dl;
+      } else if (typeLen === 29) {
+        // Padding: delta 0 means the rest of the page is empty.
+        if (delta === 0 || p + 8 > end) break;
+        const l = view.getUint32(p + 4, little);
+        t += delta;
+        p += 4 + Math.max(4, l);
+      } else if (typeLen === 30) {
+        if (p + 8 > end) break;
+        t += view.getUint32(p + 4, little) * TS_SHIFT_MUL + delta;
+        p += 8;
+      } else {
+        // Absolute timestamp: 59 bits stored; the top bits of the running clock are kept.
+        if (p + 8 > end) break;
+        const abs = view.getUint32(p + 4, little) * TS_SHIFT_MUL + delta;
+        const top = Math.floor(t / 2 ** 59) * 2 ** 59;
+        t = top + abs;
+        p += 8;
+      }
+    }
+  }
+  return { cpu, data, view, n, ts: ts.subarray(0, n), off: off.subarray(0, n), len: len.subarray(0, n) };
+}
+
+/**
+ * Merge CPUs into one arrival order, smallest timestamp first, ties to the lower CPU, as
+ * `trace-cmd report` prints them. Returns (cpu index, record index) pairs packed in two arrays.
+ */
+export function mergeOrder(cpus: CpuRecords[]): { which: Uint16Array; idx: Uint32Array } {
+  let total = 0;
+  for (const c of cpus) total += c.n;
+  const which = new Uint16Array(total);
+  const idx = new Uint32Array(total);
+  const pos = new Uint32Array(cpus.length);
+  const k = cpus.length;
+  for (let o = 0; o < total; o++) {
+    let best = -1;
+    let bestTs = Infinity;
+    for (let c = 0; c < k; c++) {
+      const cr = cpus[c]!;
+      const i = pos[c]!;
+      if (i < cr.n) {
+        const t = cr.ts[i]!;
+        if (t < bestTs) {
+          bestTs = t;
+          best = c;
+        }
+      }
+    }
+    which[o] = best;
+    idx[o] = pos[best]!++;
+  }
+  return { which, idx };
+}
