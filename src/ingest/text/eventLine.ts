@@ -21,16 +21,20 @@ export const line = {
   payStart: 0,
 };
 
-const flagCache = new Map<number, number>();
+const FLAG_SLOTS = 256;
+const flagText: string[] = new Array<string>(FLAG_SLOTS).fill('');
+const flagValue = new Int32Array(FLAG_SLOTS);
 
-/** Flags token at [a, a+n) (n <= 7) to Flags, cached by its char codes so no string is cut. */
+/** Flags token at [a, a+n) to Flags via a small direct-mapped cache (a trace has few distinct tokens). */
 function flagsAt(s: string, a: number, n: number): number {
-  if (n > 7) return parseFlagsText(s.slice(a, a + n));
-  let key = n;
-  for (let k = 0; k < n; k++) key = key * 128 + s.charCodeAt(a + k);
-  let v = flagCache.get(key);
-  if (v === undefined) flagCache.set(key, (v = parseFlagsText(s.slice(a, a + n))));
-  return v;
+  let h = n;
+  for (let k = 0; k < n; k++) h = (Math.imul(h, 31) + s.charCodeAt(a + k)) | 0;
+  const slot = (h ^ (h >>> 8)) & (FLAG_SLOTS - 1);
+  const t = flagText[slot]!;
+  if (t.length === n && s.startsWith(t, a)) return flagValue[slot]!;
+  const str = s.slice(a, a + n);
+  flagText[slot] = str;
+  return (flagValue[slot] = parseFlagsText(str));
 }
 
 function isFlagChar(c: number): boolean {

@@ -13,9 +13,11 @@ export interface EventCtx {
   flags: number;
   /** String id of the event name. */
   nameId: number;
-  /** irq_vectors stem for vector events. */
-  vectorName: string | undefined;
+  /** String id of the irq_vectors stem for vector events, else -1. */
+  vectorNameId: number;
 }
+
+const INTERN_SLOTS = 4096;
 
 export class MachineState {
   readonly b: MachineBuilder;
@@ -26,8 +28,9 @@ export class MachineState {
   private readonly open: LostWindow[] = [];
   /** sched_switch rows whose prevState holds raw kernel bits, decoded in finish() once the era is known. */
   rawStateRows: number[] = [];
-  /** pid -> comm string id: a comm is re-interned only when it changes. */
-  private readonly commByPid = new Map<number, number>();
+  /** Direct-mapped cache of interned substrings: most strings repeat, so most lookups cut nothing. */
+  private readonly cacheStr: string[] = new Array<string>(INTERN_SLOTS).fill('');
+  private readonly cacheId = new Int32Array(INTERN_SLOTS).fill(-1);
   /** Ring-buffer overwrite from the header: events written but gone. */
   overwritten = 0;
   rawCounter = false;
@@ -38,16 +41,23 @@ export class MachineState {
     this.b.meta.machine = machine;
   }
 
-  /** Intern the comm at [a, e) for `pid`, reusing the cached id when the text is unchanged. */
-  comm(pid: number, s: string, a: number, e: number): number {
-    const id = this.commByPid.get(pid);
-    if (id !== undefined) {
-      const v = this.b.pool.values[id]!;
-      if (v.length === e - a && s.startsWith(v, a)) return id;
-    }
-    const nid = this.b.str(s.slice(a, e));
-    this.commByPid.set(pid, nid);
-    return nid;
+  /** String id of s[a, e), found through the cache when possible (no substring is cut then). */
+  intern(s: string, a: number, e: number): number {
+    let h = e - a;
+    for (let p = a; p < e; p++) h = (Math.imul(h, 31) + s.charCodeAt(p)) | 0;
+    const slot = (h ^ (h >>> 13)) & (INTERN_SLOTS - 1);
+    const v = this.cacheStr[slot]!;
+    if (v.length === e - a && s.startsWith(v, a)) return this.cacheId[slot]!;
+    const str = s.slice(a, e);
+    const id = this.b.str(str);
+    this.cacheStr[slot] = str;
+    this.cacheId[slot] = id;
+    return id;
+  }
+
+  /** The comm at [a, e) of `pid`. */
+  comm(_pid: number, s: string, a: number, e: number): number {
+    return this.intern(s, a, e);
   }
 
   private idleId = -1;

@@ -107,6 +107,8 @@ export function trimEnd(s: string, a: number, e: number): number {
 }
 
 /** Parse "sec.frac" (any number of fraction digits) at p as integer ns; NaN if malformed. Sets scan.pos. */
+const POW10 = [1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000];
+
 export function secondsToNsAt(s: string, p: number, e: number): number {
   let sec = 0;
   const a = p;
@@ -120,20 +122,24 @@ export function secondsToNsAt(s: string, p: number, e: number): number {
     scan.pos = p;
     return NaN;
   }
-  let ns = 0;
+  let frac = 0;
+  let digits = 0;
   if (p < e && s.charCodeAt(p) === 46) {
     p++;
-    let scale = 100_000_000;
     while (p < e) {
       const c = s.charCodeAt(p);
       if (c < D0 || c > D9) break;
-      if (scale >= 1) ns += (c - D0) * scale;
-      scale /= 10;
+      // digits beyond ns resolution are dropped
+      if (digits < 9) {
+        frac = frac * 10 + (c - D0);
+        digits++;
+      }
       p++;
     }
   }
+  const ns = frac * POW10[9 - digits]!;
   scan.pos = p;
-  return sec * 1e9 + Math.round(ns);
+  return sec * 1e9 + ns;
 }
 
 /** -1 for NaN: unknown numbers are -1 in every table. */

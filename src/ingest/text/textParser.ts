@@ -36,17 +36,17 @@ interface EventEntry {
   fn: PayloadParser;
   kind: number;
   nameId: number;
-  vectorName: string | undefined;
+  vectorNameId: number;
   table: { unrow(): void };
 }
 
 export class TextTraceParser implements LineSink {
   private readonly machines = new Map<string, MachineState>();
-  private readonly entries = new Map<MachineState, Map<string, EventEntry>>();
+  private readonly entries = new Map<MachineState, EventEntry[]>();
   /** trace-cmd report multi-input prefixes, learned from `<name>: cpus=N` lines. */
   private readonly prefixes: string[] = [];
   private readonly main: MachineState;
-  private readonly ev: EventCtx = { tsNs: 0, cpu: 0, pid: 0, tgid: -1, flags: 0, nameId: 0, vectorName: undefined };
+  private readonly ev: EventCtx = { tsNs: 0, cpu: 0, pid: 0, tgid: -1, flags: 0, nameId: 0, vectorNameId: -1 };
   private binaryLines = 0;
   private sawRawCounter = false;
   private sawNsClock = false;
@@ -67,7 +67,7 @@ export class TextTraceParser implements LineSink {
     if (!m) {
       m = new MachineState(this.source, this.format, name);
       this.machines.set(name, m);
-      this.entries.set(m, new Map());
+      this.entries.set(m, []);
     }
     return m;
   }
@@ -113,27 +113,27 @@ export class TextTraceParser implements LineSink {
     ev.flags = line.flags;
     const b = m.b;
     m.thread(line.pid, line.pid === 0 ? -1 : m.comm(line.pid, s, line.commStart, line.commEnd), ts, line.tgid);
-    const name = s.slice(line.evStart, line.evEnd);
+    const nameId = m.intern(s, line.evStart, line.evEnd);
     const entries = this.entries.get(m)!;
-    let entry = entries.get(name);
+    let entry = entries[nameId];
     if (!entry) {
-      const route = routeEvent(name);
+      const route = routeEvent(b.pool.values[nameId]!);
       entry = {
         fn: PARSERS[route.table]!,
         kind: route.kind,
-        nameId: b.str(name),
-        vectorName: route.vectorName,
+        nameId,
+        vectorNameId: route.vectorName === undefined ? -1 : b.str(route.vectorName),
         table: b[route.table],
       };
-      entries.set(name, entry);
+      entries[nameId] = entry;
     }
     ev.nameId = entry.nameId;
-    ev.vectorName = entry.vectorName;
+    ev.vectorNameId = entry.vectorNameId;
     m.sawEvent(line.cpu, ts);
     if (!entry.fn(m, ev, s, line.payStart, e, entry.kind)) {
       entry.table.unrow();
       m.events--;
-      this.bad(m, s.slice(line.commStart, e), lineNo, last ? 'truncated last line' : `malformed ${name} payload`);
+      this.bad(m, s.slice(line.commStart, e), lineNo, last ? 'truncated last line' : `malformed ${b.pool.values[nameId]} payload`);
     }
   }
 

@@ -13,7 +13,7 @@ function numKey(s: string, key: string, a: number, e: number): number {
 
 function strKey(m: Parameters<PayloadParser>[0], s: string, key: string, a: number, e: number): number {
   const p = keyAt(s, key, a, e);
-  return p < 0 ? -1 : m.b.str(s.slice(p, tokenEnd(s, p, e)));
+  return p < 0 ? -1 : m.intern(s, p, tokenEnd(s, p, e));
 }
 
 export const parseHrtimer: PayloadParser = (m, ev, s, a, e, kind) => {
@@ -24,7 +24,7 @@ export const parseHrtimer: PayloadParser = (m, ev, s, a, e, kind) => {
   c.kind[i] = kind;
   const ha = keyAt(s, 'hrtimer=', a, e);
   if (ha < 0) return false;
-  c.hrtimer[i] = m.b.str(s.slice(ha, tokenEnd(s, ha, e)));
+  c.hrtimer[i] = m.intern(s, ha, tokenEnd(s, ha, e));
   c.function[i] = kind === HrtimerKind.START || kind === HrtimerKind.EXPIRE_ENTRY ? strKey(m, s, 'function=', ha, e) : -1;
   c.expiresNs[i] = kind === HrtimerKind.START ? numKey(s, 'expires=', ha, e) : -1;
   c.softexpiresNs[i] = kind === HrtimerKind.START ? numKey(s, 'softexpires=', ha, e) : -1;

@@ -21,7 +21,7 @@ export const parseIrq: PayloadParser = (m, ev, s, a, e, kind) => {
       if (ia < 0) return false;
       c.num[i] = intAt(s, ia, e);
       const na = keyAt(s, 'name=', ia, e);
-      if (na >= 0) c.name[i] = m.b.str(s.slice(na, e));
+      if (na >= 0) c.name[i] = m.intern(s, na, e);
       return !Number.isNaN(c.num[i]) && ia >= 0;
     }
     case IrqKind.IRQ_EXIT: {
@@ -44,7 +44,7 @@ export const parseIrq: PayloadParser = (m, ev, s, a, e, kind) => {
       const aa = keyAt(s, '[action=', va, e);
       if (aa >= 0) {
         const rb = s.indexOf(']', aa);
-        c.name[i] = m.b.str(s.slice(aa, rb < 0 || rb > e ? e : rb));
+        c.name[i] = m.intern(s, aa, rb < 0 || rb > e ? e : rb);
       } else if (vec < SOFTIRQ_NAMES.length) {
         c.name[i] = m.b.str(SOFTIRQ_NAMES[vec]!);
       }
@@ -57,7 +57,7 @@ export const parseIrq: PayloadParser = (m, ev, s, a, e, kind) => {
       const lp = s.lastIndexOf('(', e);
       if (lp >= a) {
         const rp = s.indexOf(')', lp);
-        c.name[i] = m.b.str(s.slice(lp + 1, rp < 0 || rp > e ? e : rp));
+        c.name[i] = m.intern(s, lp + 1, rp < 0 || rp > e ? e : rp);
       }
       return true;
     }
@@ -65,13 +65,13 @@ export const parseIrq: PayloadParser = (m, ev, s, a, e, kind) => {
     case IrqKind.VECTOR_EXIT: {
       const va = keyAt(s, 'vector=', a, e);
       c.num[i] = va < 0 ? -1 : orNeg(intAt(s, va, e));
-      c.name[i] = m.b.str(ev.vectorName ?? '');
+      c.name[i] = ev.vectorNameId;
       return va >= 0;
     }
     default: {
       // nmi_handler: %ps() delta_ns: %lld handled: %d
       const paren = s.indexOf('()', a);
-      c.name[i] = m.b.str(s.slice(a, paren < 0 || paren > e ? e : paren));
+      c.name[i] = m.intern(s, a, paren < 0 || paren > e ? e : paren);
       const h = keyAt(s, 'handled: ', a, e);
       if (h >= 0) c.ret[i] = orNeg(intAt(s, h, e));
       return true;

@@ -22,7 +22,7 @@ function tokenAfter(m: MachineState, s: string, key: string, a: number, e: numbe
   if (p < 0) return -1;
   let end = tokenEnd(s, p, e);
   if (s.charCodeAt(end - 1) === 44 /* , */) end--;
-  return m.b.str(s.slice(p, end));
+  return m.intern(s, p, end);
 }
 
 /** The text inside the first `(...)` at or after a, e.g. `Fixed|edge`. */
@@ -30,7 +30,7 @@ function parenText(m: MachineState, s: string, a: number, e: number): number {
   const lp = s.indexOf('(', a);
   if (lp < 0 || lp >= e) return -1;
   const rp = s.indexOf(')', lp);
-  return m.b.str(s.slice(lp + 1, rp < 0 || rp > e ? e : rp));
+  return m.intern(s, lp + 1, rp < 0 || rp > e ? e : rp);
 }
 
 export const parseKvm: PayloadParser = (m, ev, s, a, e, kind) => {
@@ -58,7 +58,7 @@ export const parseKvm: PayloadParser = (m, ev, s, a, e, kind) => {
       else {
         // arm64: `TRAP: HSR_EC: 0x0001 (WFx), PC: ...`
         const colon = s.indexOf(':', a);
-        if (colon > a && colon < e) c.reason[i] = m.b.str(s.slice(a, colon));
+        if (colon > a && colon < e) c.reason[i] = m.intern(s, a, colon);
       }
       return true;
     }
@@ -66,7 +66,7 @@ export const parseKvm: PayloadParser = (m, ev, s, a, e, kind) => {
       // `IRQ 0xec`, `Soft/INTn 0x80 [reinjected]`, older `irq %u`
       const sp = s.indexOf(' ', a);
       if (sp < 0 || sp >= e) return false;
-      c.reason[i] = m.b.str(s.slice(a, sp));
+      c.reason[i] = m.intern(s, a, sp);
       c.vector[i] = orNeg(numAt(s, sp + 1, e));
       return c.vector[i]! >= 0;
     }
@@ -93,7 +93,7 @@ export const parseKvm: PayloadParser = (m, ev, s, a, e, kind) => {
     case KvmKind.VCPU_WAKEUP: {
       // `%s time %lld ns, polling %s`: wait|poll ... valid|invalid
       const sp = s.indexOf(' ', a);
-      c.reason[i] = m.b.str(s.slice(a, sp < 0 || sp > e ? e : sp));
+      c.reason[i] = m.intern(s, a, sp < 0 || sp > e ? e : sp);
       c.value[i] = numAfter(s, 'time ', a, e);
       const waited = s.startsWith('wait', a) ? 1 : 0;
       const pa = keyAt(s, 'polling ', a, e);
@@ -110,7 +110,7 @@ export const parseKvm: PayloadParser = (m, ev, s, a, e, kind) => {
       const p = keyAt(s, 'msr_', a, e);
       if (p < 0) return false;
       const sp = tokenEnd(s, p, e);
-      c.reason[i] = m.b.str(s.slice(p, sp));
+      c.reason[i] = m.intern(s, p, sp);
       c.value[i] = orNeg(hexAt(s, sp + 1, e));
       const eq = s.indexOf('= ', scan.pos);
       if (eq >= 0 && eq < e) {
@@ -135,7 +135,7 @@ export const parseKvm: PayloadParser = (m, ev, s, a, e, kind) => {
       c.vcpuId[i] = va < 0 ? -1 : orNeg(intAt(s, va, e));
       c.value[i] = numAfter(s, 'halt_poll_ns ', a, e);
       const lp = s.indexOf('(', a);
-      if (lp >= 0 && lp < e) c.reason[i] = m.b.str(s.slice(lp + 1, tokenEnd(s, lp + 1, e)));
+      if (lp >= 0 && lp < e) c.reason[i] = m.intern(s, lp + 1, tokenEnd(s, lp + 1, e));
       return c.value[i]! >= 0;
     }
     case KvmKind.HV_TIMER_STATE:

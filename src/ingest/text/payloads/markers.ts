@@ -18,7 +18,7 @@ export const parseMarker: PayloadParser = (m, ev, s, a, e, kind) => {
       let spaced = false;
       for (let p = a; p < colon; p++) if (s.charCodeAt(p) === SP) { spaced = true; break; }
       if (!spaced) {
-        c.ip[i] = m.b.str(s.slice(a, colon));
+        c.ip[i] = m.intern(s, a, colon);
         c.text[i] = s.slice(colon + 2, e);
         return true;
       }

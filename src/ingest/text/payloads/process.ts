@@ -40,7 +40,7 @@ export const parseProcess: PayloadParser = (m, ev, s, a, e, kind) => {
       const tid = intAt(s, pidAt, e);
       if (Number.isNaN(tid)) return false;
       c.tid[i] = tid;
-      c.comm[i] = m.b.str(s.slice(fa, pidAt - 5));
+      c.comm[i] = m.intern(s, fa, pidAt - 5);
       return true;
     }
     case ProcessKind.NEWTASK:
@@ -54,15 +54,15 @@ export const parseProcess: PayloadParser = (m, ev, s, a, e, kind) => {
         const ca = keyAt(s, 'comm=', a, e);
         const end = keyAt(s, 'clone_flags=', ca, e);
         if (ca < 0) return false;
-        c.comm[i] = m.b.str(s.slice(ca, end < 0 ? e : end - 13));
+        c.comm[i] = m.intern(s, ca, end < 0 ? e : end - 13);
         m.thread(tid, c.comm[i]!, ev.tsNs);
       } else {
         const oa = keyAt(s, 'oldcomm=', a, e);
         const na = keyAt(s, 'newcomm=', oa, e);
         if (oa < 0 || na < 0) return false;
         const end = keyAt(s, 'oom_score_adj=', na, e);
-        c.comm[i] = m.b.str(s.slice(oa, na - 9));
-        c.childComm[i] = m.b.str(s.slice(na, end < 0 ? e : end - 15));
+        c.comm[i] = m.intern(s, oa, na - 9);
+        c.childComm[i] = m.intern(s, na, end < 0 ? e : end - 15);
         c.childTid[i] = tid;
         m.thread(tid, c.childComm[i]!, ev.tsNs);
       }

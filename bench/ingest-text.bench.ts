@@ -1,0 +1,72 @@
+// Text ingest throughput: a >= 500k-event ftrace text trace generated from the bundled real
+// capture (its event lines repeated with increasing timestamps), read to finished tables.
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { readFile, stat } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { readTextTrace } from '../src/ingest/text/readTextTrace.js';
+
+const EVENTS = Number(process.env['BENCH_TEXT_EVENTS'] ?? 1_000_000);
+const OUT = '/tmp/vcpu-replay-bench-ingest-text.txt';
+
+/** Repeat the sample's event lines, shifting each copy's timestamps past the previous copy. */
+async function generate(): Promise<number> {
+  const dir = dirname(fileURLToPath(import.meta.url));
+  const text = gunzipSync(await readFile(join(dir, '../traces/samples/host-ftrace-sample.txt.gz'))).toString('utf8');
+  const lines = text.split('\n');
+  const header = lines.filter((l) => l.startsWith('#'));
+  const events = lines.filter((l) => l && !l.startsWith('#'));
+  const tsRe = /\] (\S+) +(\d+)\.(\d{6}): /;
+  const parsed = events.map((l) => {
+    const m = tsRe.exec(l)!;
+    return { head: l.slice(0, m.index! + 2 + m[1]!.length + 1), us: Number(m[2]) * 1e6 + Number(m[3]), tail: l.slice(m.index! + m[0].length - 2) };
+  });
+  const spanUs = parsed[parsed.length - 1]!.us - parsed[0]!.us + 1;
+  const ws = createWriteStream(OUT);
+  header[2] = `# entries-in-buffer/entries-written: ${EVENTS}/${EVENTS}   #P:2`;
+  ws.write(header.join('\n') + '\n');
+  let n = 0;
+  for (let copy = 0; n < EVENTS; copy++) {
+    const out: string[] = [];
+    for (const p of parsed) {
+      if (n++ >= EVENTS) break;
+      const us = p.us + copy * spanUs;
+      const ts = `${Math.floor(us / 1e6)}.${String(us % 1e6).padStart(6, '0')}`.padStart(12);
+      out.push(p.head + ts + p.tail);
+    }
+    if (!ws.write(out.join('\n') + '\n')) await once(ws, 'drain');
+  }
+  ws.end();
+  await once(ws, 'finish');
+  return (await stat(OUT)).size;
+}
+
+export async function run(): Promise<Record<string, number | string>> {
+  const bytes = await generate();
+  const rssBefore = process.memoryUsage().rss;
+  const load = loadavg()[0]!;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const trace = await readTextTrace(OUT, 'ftrace-text');
+  const sec = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSec = (cpu.user + cpu.system) / 1e6;
+  const m = trace.machines[0]!;
+  const events = Object.values(m.meta.eventCounts).reduce((a, b) => a + b, 0);
+  if (events !== EVENTS || m.meta.unparsed.count) throw new Error(`bench trace read wrong: ${events} events, ${m.meta.unparsed.count} unparsed`);
+  return {
+    'input events': events,
+    'input MB': bytes / 1e6,
+    'ingest s (wall)': sec,
+    'ingest s (process CPU)': cpuSec,
+    'events/s (wall)': events / sec,
+    'events/s (per CPU second)': events / cpuSec,
+    'MB/s (wall)': bytes / 1e6 / sec,
+    'load average before (2-core box is shared)': load,
+    'rss before ingest MB': rssBefore / 1e6,
+    'peak rss MB (process maxRSS)': process.resourceUsage().maxRSS / 1e3,
+  };
+}
