@@ -8,6 +8,9 @@ import { registerTimeline } from './timeline.js';
 import { registerCompare } from './compare.js';
 import { registerChart } from './chart.js';
 import { registerReport } from './report.js';
+import { registerReplay } from './replay.js';
+import { registerGenerate } from './generate.js';
+import { registerValidate } from './validate.js';
 
 // One line per command; each command's options and action live in its own file.
 export function registerCommands(program: Command): void {
@@ -20,4 +23,7 @@ export function registerCommands(program: Command): void {
   registerCompare(program);
   registerChart(program);
   registerReport(program);
+  registerReplay(program);
+  registerGenerate(program);
+  registerValidate(program);
 }

@@ -1,0 +1,153 @@
+// Validation of the replay against captures:
+// - identity: replaying a capture under its own captured policy must reproduce its measured probe
+//   latency (avg within 20 %, p99 within 30 %);
+// - cross: a capture replayed under another policy must predict the capture taken under that
+//   policy of the same workload (e.g. vanilla -> static and static -> vanilla).
+// The measured side is the probe latency in the captured trace itself (hrtimer_start softexpires
+// -> switch-in), measured exactly as on the replayed trace.
+import type { AlignedScenario } from '../align/types.js';
+import type { TraceTables } from '../tables/index.js';
+import type { LatencyStats } from '../metrics/types.js';
+import { demandFromAligned, type ExtractOptions } from './demand/fromTrace.js';
+import type { Demand } from './demand/types.js';
+import { loadPolicy } from './policies/index.js';
+import { replayDemand, type EngineOverrides } from './replayDemand.js';
+import { latencyStats, probeSamples, tidsByName } from './measure.js';
+
+export const AVG_TOLERANCE = 0.2;
+export const P99_TOLERANCE = 0.3;
+
+export interface ValidationRow {
+  kind: 'identity' | 'cross';
+  /** Scenario whose demand was replayed. */
+  source: string;
+  sourcePolicy: string;
+  /** Policy replayed. */
+  policy: string;
+  /** Scenario whose measurement is the reference (source itself for identity). */
+  reference: string;
+  machine: string;
+  task: string;
+  measured: LatencyStats;
+  replayed: LatencyStats;
+  /** (replayed - measured) / measured */
+  avgErr: number;
+  p99Err: number;
+  pass: boolean;
+}
+
+export interface ValidationCapture {
+  aligned: AlignedScenario;
+  /** Workload key: captures with the same key differ only by captured policy. */
+  workload: string;
+}
+
+export interface ValidateOptions {
+  seed?: number;
+  engine?: EngineOverrides;
+  extract?: ExtractOptions;
+  onProgress?: (label: string) => void;
+}
+
+/** Probe task per machine of a scenario: scenario.probes, else cyclictest. */
+function probeNames(a: AlignedScenario): Array<[string, TraceTables | null, string]> {
+  const p = (a.scenario.probes ?? {}) as Record<string, string>;
+  return [['host', a.host, p['host'] ?? 'cyclictest'] as [string, TraceTables | null, string]].concat(
+    a.guests.map((g) => [g.name, g.tables, p[g.name] ?? 'cyclictest'] as [string, TraceTables | null, string]),
+  );
+}
+
+export function measureProbe(t: TraceTables, task: string): LatencyStats {
+  return latencyStats(probeSamples(t, tidsByName(t, task)).latencyNs);
+}
+
+const relErr = (replayed: number, measured: number) => (measured > 0 ? (replayed - measured) / measured : replayed === measured ? 0 : Infinity);
+
+function rows(kind: ValidationRow['kind'], src: ValidationCapture, policy: string, ref: ValidationCapture, replayed: TraceTables[]): ValidationRow[] {
+  const out: ValidationRow[] = [];
+  const refProbes = probeNames(ref.aligned);
+  refProbes.forEach(([machine, tables, task], i) => {
+    if (!tables) return;
+    const measured = measureProbe(tables, task);
+    const rt = replayed[i];
+    if (!rt || measured.count === 0) return;
+    const rep = measureProbe(rt, task);
+    const avgErr = relErr(rep.avgUs, measured.avgUs);
+    const p99Err = relErr(rep.p99Us, measured.p99Us);
+    out.push({
+      kind,
+      source: src.aligned.name,
+      sourcePolicy: src.aligned.scenario.capturedPolicy?.name ?? 'vanilla',
+      policy,
+      reference: ref.aligned.name,
+      machine,
+      task,
+      measured,
+      replayed: rep,
+      avgErr,
+      p99Err,
+      pass: rep.count > 0 && Math.abs(avgErr) <= AVG_TOLERANCE && Math.abs(p99Err) <= P99_TOLERANCE,
+    });
+  });
+  return out;
+}
+
+/** Workload key: scenario.capture.workload, else the name with the policy name removed. */
+export function workloadKey(a: AlignedScenario): string {
+  const w = a.scenario.capture?.['workload'];
+  if (typeof w === 'string' && w) return w;
+  const pol = a.scenario.capturedPolicy?.name ?? 'vanilla';
+  return a.name.replace(new RegExp(`[-_.]?${pol.replace(/[^\w-]/g, '')}[-_.]?`, 'i'), '-').replace(/^-|-$/g, '');
+}
+
+/** Identity and cross-policy validation over a set of captures. */
+export async function validateCaptures(caps: ValidationCapture[], opts: ValidateOptions = {}): Promise<{ rows: ValidationRow[]; warnings: string[] }> {
+  const out: ValidationRow[] = [];
+  const warnings: string[] = [];
+  const demands = new Map<ValidationCapture, Demand>();
+  for (const c of caps) {
+    opts.onProgress?.(`extract ${c.aligned.name}`);
+    const d = demandFromAligned(c.aligned, opts.extract ?? {});
+    demands.set(c, d);
+    for (const w of d.warnings) warnings.push(`${c.aligned.name}: ${w}`);
+  }
+  const polOf = (c: ValidationCapture) => c.aligned.scenario.capturedPolicy?.name ?? 'vanilla';
+  for (const src of caps) {
+    const d = demands.get(src)!;
+    const targets = [src, ...caps.filter((o) => o !== src && o.workload === src.workload && polOf(o) !== polOf(src))];
+    for (const ref of targets) {
+      const pname = polOf(ref);
+      const params = (ref.aligned.scenario.capturedPolicy?.params ?? {}) as Record<string, unknown>;
+      opts.onProgress?.(`replay ${src.aligned.name} under ${pname}`);
+      const pol = await loadPolicy(pname, params);
+      const r = replayDemand(d, pol, { ...(opts.engine ?? {}), seed: opts.seed ?? opts.engine?.seed ?? 1 });
+      out.push(...rows(ref === src ? 'identity' : 'cross', src, pname, ref, r.trace.machines));
+    }
+  }
+  return { rows: out, warnings };
+}
+
+/** The error table as text. */
+export function formatValidation(rows: ValidationRow[]): string {
+  const h = ['kind', 'source', 'replayed as', 'reference', 'machine', 'n meas/rep', 'avg meas', 'avg rep', 'avg err', 'p99 meas', 'p99 rep', 'p99 err', 'ok'];
+  const pct = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%` : 'inf');
+  const f = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '-');
+  const body = rows.map((r) => [
+    r.kind,
+    `${r.source} (${r.sourcePolicy})`,
+    r.policy,
+    r.reference,
+    `${r.machine}:${r.task}`,
+    `${r.measured.count}/${r.replayed.count}`,
+    f(r.measured.avgUs),
+    f(r.replayed.avgUs),
+    pct(r.avgErr),
+    f(r.measured.p99Us),
+    f(r.replayed.p99Us),
+    pct(r.p99Err),
+    r.pass ? 'yes' : 'NO',
+  ]);
+  const w = h.map((x, i) => Math.max(x.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i >= 5 && i < 12 ? c.padStart(w[i]!) : c.padEnd(w[i]!))).join('  ');
+  return [line(h), line(w.map((n) => '-'.repeat(n))), ...body.map(line)].join('\n') + '\n' + `bounds: |avg err| <= ${AVG_TOLERANCE * 100}%, |p99 err| <= ${P99_TOLERANCE * 100}% (latencies in us)\n`;
+}
