@@ -84,13 +84,19 @@ export function coarseCandidates(ev: VcpuEvidence[], binNs: number, hostLo: numb
   }
   fft(accRe, accIm, true);
   // score at lag k (guest bin b -> host bin b + k); negative lags wrap to the end.
-  const lags: Array<[number, number]> = [];
-  for (let k = -gn + 1; k < hn; k++) lags.push([k, accRe[(k + n) % n]!]);
-  lags.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
   const picked: number[] = [];
-  for (const [k] of lags) {
-    if (picked.every((p) => Math.abs(p - k) > 3)) picked.push(k);
-    if (picked.length >= keep) break;
+  for (let round = 0; round < keep; round++) {
+    let bestK = NaN;
+    let bestV = -Infinity;
+    for (let k = -gn + 1; k < hn; k++) {
+      const v = accRe[(k + n) % n]!;
+      if (v > bestV && picked.every((p) => Math.abs(p - k) > 3)) {
+        bestV = v;
+        bestK = k;
+      }
+    }
+    if (Number.isNaN(bestK)) break;
+    picked.push(bestK);
   }
   return picked.map((k) => hostLo - guestLo + k * binNs);
 }
@@ -141,22 +147,24 @@ export function plateauSearch(ev: VcpuEvidence[], oLo: number, oHi: number, scal
   const sorted = keys.subarray(0, nk).sort();
   let cur = 0;
   let best = -1;
-  let bestLo = oLo;
-  let bestHi = oLo;
+  let bestAt = -1;
   for (let i = 0; i < nk; i++) {
     const k = sorted[i]!;
-    const pos = Math.floor(k / 2);
-    if (k - pos * 2 === 0) {
-      cur++;
-      if (cur > best) {
+    if (k - Math.floor(k / 2) * 2 === 0) {
+      if (++cur > best) {
         best = cur;
-        bestLo = pos;
-        // the plateau ends at the next end key
-        let z = i + 1;
-        while (z < nk && sorted[z]! - Math.floor(sorted[z]! / 2) * 2 === 0) z++;
-        bestHi = z < nk ? Math.floor(sorted[z]! / 2) : oHi;
+        bestAt = i;
       }
     } else cur--;
+  }
+  let bestLo = oLo;
+  let bestHi = oLo;
+  if (bestAt >= 0) {
+    bestLo = Math.floor(sorted[bestAt]! / 2);
+    // The plateau runs until the first end key after the maximum was reached.
+    let z = bestAt + 1;
+    while (z < nk && sorted[z]! - Math.floor(sorted[z]! / 2) * 2 === 0) z++;
+    bestHi = z < nk ? Math.floor(sorted[z]! / 2) : oHi;
   }
   return { count: Math.max(0, best), considered, loNs: bestLo, hiNs: bestHi };
 }
