@@ -24,7 +24,8 @@ export interface BatchOptions {
   resume?: boolean;
   /** Cell runner module (path or URL exporting runCell); default: the built-in align -> replay -> metrics runner. */
   runner?: string;
-  onProgress?: (done: number, total: number, failed: number) => void;
+  /** done/total count the shard's cells (kept ones included); ran/toRun only the cells run now (for an ETA). */
+  onProgress?: (p: { done: number; total: number; failed: number; ran: number; toRun: number }) => void;
   onWarning?: (msg: string) => void;
 }
 
@@ -93,7 +94,8 @@ export async function runBatch(opts: BatchOptions): Promise<BatchRunSummary> {
   }
   let done = skipped;
   let failed = 0;
-  opts.onProgress?.(done, scope.length, failed);
+  const report = (): void => opts.onProgress?.({ done, total: scope.length, failed, ran: done - skipped, toRun: todo.length });
+  report();
   await runPool(todo, {
     workers,
     runner,
@@ -102,7 +104,7 @@ export async function runBatch(opts: BatchOptions): Promise<BatchRunSummary> {
       await writeCellRecord(outDir, rec);
       done++;
       if (rec.status === 'failed') failed++;
-      opts.onProgress?.(done, scope.length, failed);
+      report();
     },
   });
 

@@ -42,7 +42,8 @@ export function registerBatch(program: Command): void {
         shard,
         resume: !!o.resume,
         ...(o.runner ? { runner: resolve(o.runner) } : {}),
-        onProgress: (done, total, failed) => bar.update(done, total, `${done}/${total} cells${failed ? `, ${failed} failed` : ''}`),
+        // The bar and its ETA follow the cells run now; the label counts kept ones too.
+        onProgress: (p) => bar.update(p.ran, p.toRun, `${p.done}/${p.total} cells${p.failed ? `, ${p.failed} failed` : ''}`),
         onWarning: (msg) => process.stderr.write(`warning: ${msg}\n`),
       });
       bar.done();
