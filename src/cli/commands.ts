@@ -8,6 +8,7 @@ import { registerTimeline } from './timeline.js';
 import { registerCompare } from './compare.js';
 import { registerChart } from './chart.js';
 import { registerReport } from './report.js';
+import { registerExportPerfetto } from './exportPerfetto.js';
 import { registerReplay } from './replay.js';
 import { registerGenerate } from './generate.js';
 import { registerValidate } from './validate.js';
@@ -23,6 +24,7 @@ export function registerCommands(program: Command): void {
   registerCompare(program);
   registerChart(program);
   registerReport(program);
+  registerExportPerfetto(program);
   registerReplay(program);
   registerGenerate(program);
   registerValidate(program);
