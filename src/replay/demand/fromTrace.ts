@@ -149,7 +149,13 @@ function collect(t: TraceTables, exclude: Set<number>): MachineThreads {
     const k = wk.kind[i]!;
     if (k !== want && k !== WakeupKind.WAKEUP_NEW) continue;
     const wakee = wk.tid[i]!;
-    if (!events.has(wakee)) continue;
+    if (wakee <= 0 || exclude.has(wakee)) continue;
+    // A thread that was woken but never ran in the capture (starved) still has demand.
+    if (!events.has(wakee)) {
+      ev(wakee);
+      if (!prio.has(wakee)) prio.set(wakee, wk.prio[i]!);
+      if (!names.has(wakee)) names.set(wakee, t.strings[wk.comm[i]!] ?? `tid${wakee}`);
+    }
     const waker = wk.pid[i]!;
     const f = wk.flags[i]!;
     const inIrq = f !== Flags.UNKNOWN && (f & (Flags.HARDIRQ | Flags.SOFTIRQ | Flags.NMI)) !== 0;
@@ -165,7 +171,7 @@ function collect(t: TraceTables, exclude: Set<number>): MachineThreads {
     ev(pid).push({ ts: hr.tsNs[i]!, seq: hr.seq[i]!, type: 4, a: hr.softexpiresNs[i]!, b: hr.expiresNs[i]!, c: 0 });
   }
   for (const l of events.values()) l.sort((x, y) => x.ts - y.ts || x.seq - y.seq);
-  const tids = [...events.keys()].filter((tid) => events.get(tid)!.some((e) => e.type === 0 || e.type === 1)).sort((a, b) => a - b);
+  const tids = [...events.keys()].filter((tid) => events.get(tid)!.some((e) => e.type === 0 || e.type === 1 || e.type === 3)).sort((a, b) => a - b);
   return { tids, events, prio, cpus, names };
 }
 
