@@ -94,6 +94,15 @@ export function compareRunOptions(o: CompareCliOpts): CompareRunOptions {
   };
 }
 
+/** The arguments the program was run with (main(argv) may be called with other than process.argv). */
+export function rawArgsOf(cmd: Command): string[] {
+  let root = cmd;
+  while (root.parent) root = root.parent;
+  // commander keeps the parsed argv as rawArgs (not in its typings).
+  const raw = (root as unknown as { rawArgs?: string[] }).rawArgs;
+  return raw && raw.length >= 2 ? raw.slice(2) : process.argv.slice(2);
+}
+
 /** Shell-quoted command line that reproduces this run. */
 export function commandLine(argv = process.argv.slice(2)): string {
   const q = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
@@ -135,14 +144,14 @@ export function registerCompare(program: Command): void {
     .option('--json', 'print the full comparison as JSON')
     .option('-o, --output <dir>', 'also write compare_latency, compare_deadlines and compare_host_impact tables plus compare.json to DIR')
     .option('--format <fmt>', 'table format for -o: arrow or parquet', 'arrow')
-    .action(async (args: string[], o: CompareOpts) => {
+    .action(async (args: string[], o: CompareOpts, cmd: Command) => {
       if (o.format !== 'arrow' && o.format !== 'parquet') throw new UsageError(`--format must be arrow or parquet, got '${o.format}'`);
       if ([o.markdown, o.csv, o.json].filter(Boolean).length > 1) throw new UsageError('give at most one of --markdown, --csv, --json');
       const { result, options } = await compareFromCli(args, o);
       const out = o.json ? JSON.stringify(result, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n' : o.csv ? renderCompareCsv(result) : o.markdown ? renderCompareMarkdown(result) : renderCompareText(result);
       process.stdout.write(out);
       if (o.output) {
-        const files = await writeCompareDir(o.output, result, o.format, { command: commandLine(), options: { ...options, onProgress: undefined } });
+        const files = await writeCompareDir(o.output, result, o.format, { command: commandLine(rawArgsOf(cmd)), options: { ...options, onProgress: undefined } });
         process.stderr.write(`wrote ${files.length} files to ${o.output}\n`);
       }
     });

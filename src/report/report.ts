@@ -34,8 +34,9 @@ export function buildFigures(result: CompareResult, inputs: CompareScenarioInput
 const fmtNs = (ns: number) => (ns >= 1e9 ? `${(ns / 1e9).toFixed(3)} s` : ns >= 1e6 ? `${(ns / 1e6).toFixed(3)} ms` : `${(ns / 1e3).toFixed(1)} µs`);
 
 function kvTable(rows: Array<[string, unknown]>): string {
+  rows = rows.filter(([, v]) => v !== undefined && typeof v !== 'function');
   if (!rows.length) return '<p class="note">(none)</p>';
-  const val = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
+  const val = (v: unknown) => (typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v)));
   return `<table>${rows.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(val(v))}</td></tr>`).join('')}</table>`;
 }
 
