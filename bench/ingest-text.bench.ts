@@ -5,9 +5,12 @@ import { once } from 'node:events';
 import { readFile, stat } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import { loadavg } from 'node:os';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { readTextTrace } from '../src/ingest/text/readTextTrace.js';
+import { EVENT_TABLES, type Table } from '../src/tables/index.js';
 
 const EVENTS = Number(process.env['BENCH_TEXT_EVENTS'] ?? 1_000_000);
 const OUT = '/tmp/vcpu-replay-bench-ingest-text.txt';
@@ -57,6 +60,15 @@ export async function run(): Promise<Record<string, number | string>> {
   const m = trace.machines[0]!;
   const events = Object.values(m.meta.eventCounts).reduce((a, b) => a + b, 0);
   if (events !== EVENTS || m.meta.unparsed.count) throw new Error(`bench trace read wrong: ${events} events, ${m.meta.unparsed.count} unparsed`);
+  // Heap still in use with the finished tables alive: must track the tables, not the input size.
+  v8.setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+  const heapAfter = process.memoryUsage().heapUsed;
+  let tableBytes = 0;
+  for (const spec of EVENT_TABLES) {
+    for (const col of Object.values((m[spec.name] as Table).cols)) tableBytes += (col as { byteLength?: number }).byteLength ?? 0;
+  }
+  if (trace.machines.length !== 1) throw new Error('unexpected machines');
   return {
     'input events': events,
     'input MB': bytes / 1e6,
@@ -68,5 +80,7 @@ export async function run(): Promise<Record<string, number | string>> {
     'load average before (2-core box is shared)': load,
     'rss before ingest MB': rssBefore / 1e6,
     'peak rss MB (process maxRSS)': process.resourceUsage().maxRSS / 1e3,
+    'event table columns MB': tableBytes / 1e6,
+    'JS heap after gc, tables alive MB (excl. typed arrays)': heapAfter / 1e6,
   };
 }

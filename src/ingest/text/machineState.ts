@@ -1,3 +1,4 @@
+import { detach } from './scan.js';
 import { MachineBuilder, decodeTaskStateMask, kernelMajorMinor, type LostWindow, type TraceFormat } from '../../tables/index.js';
 
 // Parse state of one machine in a text trace: its builder plus what loss accounting needs
@@ -48,7 +49,7 @@ export class MachineState {
     const slot = (h ^ (h >>> 13)) & (INTERN_SLOTS - 1);
     const v = this.cacheStr[slot]!;
     if (v.length === e - a && s.startsWith(v, a)) return this.cacheId[slot]!;
-    const str = s.slice(a, e);
+    const str = detach(s.slice(a, e));
     const id = this.b.str(str);
     this.cacheStr[slot] = str;
     this.cacheId[slot] = id;
@@ -97,7 +98,7 @@ export class MachineState {
   lost(cpu: number, kind: LostWindow['kind'], events: number | null, detail: string): void {
     // buffer-started: that CPU's older events were overwritten, so its gap runs from the trace start.
     const last = cpu >= 0 && kind !== 'buffer-started' ? this.lastTs[cpu] : undefined;
-    const w: LostWindow = { cpu, startNs: last ?? NaN, endNs: NaN, events, kind, detail };
+    const w: LostWindow = { cpu, startNs: last ?? NaN, endNs: NaN, events, kind, detail: detach(detail) };
     this.b.meta.lost.push(w);
     this.open.push(w);
   }

@@ -146,3 +146,12 @@ export function secondsToNsAt(s: string, p: number, e: number): number {
 export function orNeg(v: number): number {
   return Number.isNaN(v) ? -1 : v;
 }
+
+/**
+ * A copy of `str` that does not keep the string it was cut from alive. Slices of a decoded 1 MB
+ * chunk are views into it (V8 SlicedString): storing one would pin the whole chunk, so memory
+ * would grow with the file instead of the tables. Concatenation forces a flat copy.
+ */
+export function detach(str: string): string {
+  return str.length < 13 ? str : (str + ' ').slice(0, -1);
+}

@@ -5,7 +5,7 @@ import { line, scanEventLine, scanLatencyLine } from './eventLine.js';
 import { classifyLine } from './headerLines.js';
 import type { LineSink } from './lineSplitter.js';
 import { MachineState, type EventCtx } from './machineState.js';
-import { skipSpaces } from './scan.js';
+import { detach, skipSpaces } from './scan.js';
 import type { PayloadParser } from './payloads/common.js';
 import { parseSchedSwitch, parseWakeup, parseMigrate } from './payloads/sched.js';
 import { parseProcess } from './payloads/process.js';
@@ -150,7 +150,7 @@ export class TextTraceParser implements LineSink {
     }
     switch (c.type) {
       case 'tracer':
-        this.extra['tracer'] = c.tracer;
+        this.extra['tracer'] = detach(c.tracer);
         break;
       case 'entries':
         if (c.cpus !== null) this.setCpuCount(m, c.cpus, lineNo);
@@ -159,13 +159,14 @@ export class TextTraceParser implements LineSink {
         if (c.inBuffer < c.written) m.overwritten += c.written - c.inBuffer;
         break;
       case 'enabled-events':
-        this.extra['enabledEvents'] = c.events;
+        this.extra['enabledEvents'] = c.events.map(detach);
         break;
       case 'version':
-        this.extra['traceCmdVersion'] = c.version;
+        this.extra['traceCmdVersion'] = detach(c.version);
         break;
       case 'cpus':
         if (c.prefix !== null) {
+          c.prefix = detach(c.prefix);
           if (!this.prefixes.includes(c.prefix)) {
             this.prefixes.push(c.prefix);
             this.prefixes.sort((x, y) => y.length - x.length);
@@ -177,7 +178,7 @@ export class TextTraceParser implements LineSink {
         m.lost(c.cpu, c.kind, c.events, c.text);
         break;
       case 'warning':
-        m.b.warn(c.text);
+        m.b.warn(detach(c.text));
         break;
       default:
         break;
@@ -191,7 +192,7 @@ export class TextTraceParser implements LineSink {
 
   private bad(m: MachineState, text: string, lineNo: number, reason: string): void {
     if (this.opts.strict) throw new InputError(this.source, `${reason}: ${text.slice(0, 200)}`, { line: lineNo });
-    m.b.unparsed(text, { line: lineNo }, reason);
+    m.b.unparsed(detach(text.slice(0, 300)), { line: lineNo }, reason);
     if (reason === 'truncated last line') {
       m.b.warn(`the file ends in the middle of line ${lineNo} (truncated?)`);
     }

@@ -1,5 +1,5 @@
 import { KvmKind } from '../../../tables/index.js';
-import { intAt, keyAt, numAt, hexAt, orNeg, scan, tokenEnd, trimEnd } from '../scan.js';
+import { detach, intAt, keyAt, numAt, hexAt, orNeg, scan, tokenEnd, trimEnd } from '../scan.js';
 import { commonRow, type PayloadParser } from './common.js';
 import type { MachineState } from '../machineState.js';
 
@@ -45,7 +45,7 @@ export const parseKvm: PayloadParser = (m, ev, s, a, e, kind) => {
   c.target[i] = -1;
   c.value[i] = -1;
   c.value2[i] = -1;
-  c.detail[i] = s.slice(a, e);
+  c.detail[i] = detach(s.slice(a, e));
   switch (kind) {
     case KvmKind.ENTRY:
       // x86 `vcpu %u, rip 0x%lx` / `vcpu %u`; arm64 `PC: 0x...` has no vcpu id

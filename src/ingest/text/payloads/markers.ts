@@ -1,5 +1,5 @@
 import { MarkerKind } from '../../../tables/index.js';
-import { SP, trimEnd } from '../scan.js';
+import { SP, detach, trimEnd } from '../scan.js';
 import { commonRow, type PayloadParser } from './common.js';
 
 // trace_marker writes and trace_printk. print/bprint/bputs carry a caller before `: `
@@ -19,12 +19,12 @@ export const parseMarker: PayloadParser = (m, ev, s, a, e, kind) => {
       for (let p = a; p < colon; p++) if (s.charCodeAt(p) === SP) { spaced = true; break; }
       if (!spaced) {
         c.ip[i] = m.intern(s, a, colon);
-        c.text[i] = s.slice(colon + 2, e);
+        c.text[i] = detach(s.slice(colon + 2, e));
         return true;
       }
     }
   }
-  c.text[i] = s.slice(a, e);
+  c.text[i] = detach(s.slice(a, e));
   return true;
 };
 
@@ -32,6 +32,6 @@ export const parseGeneric: PayloadParser = (m, ev, s, a, e) => {
   const t = m.b.generic;
   const i = commonRow(t, m, ev);
   t.c.event[i] = ev.nameId;
-  t.c.fields[i] = s.slice(a, trimEnd(s, a, e));
+  t.c.fields[i] = detach(s.slice(a, trimEnd(s, a, e)));
   return true;
 };

@@ -16,7 +16,10 @@ function pre414(m: MachineState): boolean {
 function stateText(m: MachineState, t: string): number {
   const key = pre414(m) ? '<' + t : t;
   let v = stateCache.get(key);
-  if (v === undefined) stateCache.set(key, (v = parseTaskStateText(t, key !== t)));
+  if (v === undefined) {
+    v = parseTaskStateText(t, key !== t);
+    if (key.length <= 12) stateCache.set(key, v); // bounded: real states are short
+  }
   return v;
 }
 
