@@ -7,7 +7,7 @@ import { mapVcpus, type VcpuCandidate } from './vcpuMap.js';
 import { detectVcpuThreads } from './vcpuThreadNames.js';
 import { clockFromKvmTscOffset, clockFromRemoteSync, clockFromScenario, clockFromTimeShift } from './clockSources.js';
 import { clockFromSyncRounds, syncRounds } from './syncMarkers.js';
-import { estimateClock, guestEventTimesByCpu, type VcpuEvidence } from './estimateClock.js';
+import { estimateClock, guestEventTimesByCpu, plateauSearch, type VcpuEvidence } from './estimateClock.js';
 import { retimeTables, toHostNs } from './retime.js';
 import { AlignError } from './errors.js';
 
@@ -75,6 +75,13 @@ export function alignGuest(inp: AlignGuestInput): { guest: AlignedGuest; warning
       clock = c;
     }
   }
+  if (clock && clock.uncertaintyNs > REFINE_ABOVE_NS && vcpus.tids.size) {
+    // A stated mapping with a wide error bar (round trips through an emulated serial port take
+    // milliseconds under TCG): narrow it with the trace evidence, but only inside its own bounds.
+    const refined = refineWithinBounds(vcpuEvidence(host, guest, vcpus), clock);
+    if (refined) clock = refined;
+    else warnings.push(`guest "${spec.name}": the traces do not narrow the ${clock.source} clock offset (± ${(clock.uncertaintyNs / 1000).toFixed(0)} µs); kept as given`);
+  }
   if (!clock) {
     const est = estimateClock(vcpuEvidence(host, guest, vcpus), spec.name);
     const { contained, considered, ...c } = est;
@@ -96,6 +103,22 @@ export function alignGuest(inp: AlignGuestInput): { guest: AlignedGuest; warning
     );
   }
   return { guest: { name: spec.name, tables: retimeTables(guest, clock), vcpus, clock }, warnings };
+}
+
+/** Stated mappings less certain than this are refined from the traces. */
+const REFINE_ABOVE_NS = 20_000;
+
+/**
+ * The offsets within [offset - u, offset + u] that put the most guest events inside host vCPU
+ * running time; null unless nearly all events fit somewhere inside the bounds.
+ */
+export function refineWithinBounds(ev: VcpuEvidence[], c: ClockAlignment): ClockAlignment | null {
+  // plateauSearch offsets apply to guest times scaled by c.scale
+  const p = plateauSearch(ev, c.offsetNs - c.uncertaintyNs, c.offsetNs + c.uncertaintyNs, c.scale);
+  if (p.considered < 100 || p.count < 0.99 * p.considered) return null;
+  const half = Math.max(1000, Math.round((p.hiNs - p.loNs) / 2));
+  if (half >= c.uncertaintyNs) return null;
+  return { offsetNs: Math.round((p.loNs + p.hiNs) / 2), scale: c.scale, uncertaintyNs: half, source: `${c.source}, refined from traces` };
 }
 
 export { AlignError };
