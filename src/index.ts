@@ -33,6 +33,10 @@ export type { ProbeMeasurement, MeasureOptions, ScenarioLatencyOptions } from '.
 export { latencyStats } from './metrics/latencyStats.js';
 export { latencyHistogram, formatHistogram } from './metrics/histogram.js';
 export type { LatencyHistogram } from './metrics/histogram.js';
+export { readPerfetto, sniffPerfetto, clockSyncEstimate } from './ingest/perfetto/index.js';
+export type { RemoteClockSync } from './ingest/perfetto/index.js';
+export { writePerfetto, writePerfettoFile, encodePerfetto, sideBySide, loadPerfettoInputs } from './report/perfetto/index.js';
+export type { PerfettoWriteInput, PerfettoWriteOptions } from './report/perfetto/index.js';
 export { compare, scenarioKey } from './metrics/compare.js';
 export type { CompareResult, CompareOptions, CompareScenarioInput, ReplayedPolicy, LatencyRow, DeadlineRow, DeadlineCount, HostImpactRow, HostShare, ScenarioFacts } from './metrics/compareTypes.js';
 export { runCompare, prepareCompareInput, replayAligned, measureReplay, DEFAULT_POLICIES } from './metrics/comparePipeline.js';

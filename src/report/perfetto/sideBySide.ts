@@ -1,5 +1,7 @@
 import { EVENT_TABLES, MachineBuilder, type Table, type TraceTables } from '../../tables/index.js';
 import type { PerfettoWriteInput } from './writer.js';
+import { buildThreads } from '../../ingest/perfetto/threads.js';
+import type { TreeThread } from '../../ingest/perfetto/machineState.js';
 
 // The `processes` layout: several table sets (e.g. one per replayed policy) merged into one
 // machine, each as its own process with its own CPUs, so the Perfetto UI shows their timelines
@@ -25,6 +27,8 @@ export function sideBySide(inputs: PerfettoWriteInput[]): PerfettoWriteInput {
   b.meta.kernelVersion = inputs[0]?.tables.meta.kernelVersion ?? null;
   b.meta.cpuCount = cpuStride * inputs.length;
   b.meta.extra['sideBySide'] = inputs.map((inp, k) => ({ name: inp.name, cpuOffset: k * cpuStride, tidOffset: k * TID_STRIDE, pid: procPid(k) }));
+  const tgids = new Map<number, number>();
+  const tree: TreeThread[] = [];
   inputs.forEach((inp, k) => {
     const t = inp.tables;
     const ids = t.strings.map((s) => b.str(s));
@@ -41,7 +45,11 @@ export function sideBySide(inputs: PerfettoWriteInput[]): PerfettoWriteInput {
           const v = src[col]![i]!;
           if (col === 'seq') out[col]![r] = b.seq();
           else if (type === 'str') out[col]![r] = (v as number) < 0 ? -1 : ids[v as number];
-          else if (TID_COLS.has(col)) out[col]![r] = tid(v as number);
+          else if (TID_COLS.has(col)) {
+            const x = tid(v as number);
+            out[col]![r] = x;
+            if (x > 0) tgids.set(x, procPid(k));
+          }
           else if (CPU_COLS.has(col)) out[col]![r] = cpu(v as number);
           else out[col]![r] = v;
         }
@@ -50,14 +58,20 @@ export function sideBySide(inputs: PerfettoWriteInput[]): PerfettoWriteInput {
     const th = t.threads.cols;
     for (let i = 0; i < t.threads.length; i++) {
       if (th.tid[i]! <= 0 || th.comm[i]! < 0) continue;
-      b.thread(tid(th.tid[i]!), ids[th.comm[i]!]!, th.firstTsNs[i]!, procPid(k));
-      b.thread(tid(th.tid[i]!), ids[th.comm[i]!]!, th.lastTsNs[i]!, procPid(k));
+      tree.push({ tid: tid(th.tid[i]!), tgid: procPid(k), name: t.strings[th.comm[i]!]!, tsNs: th.firstTsNs[i]!, process: false });
+      tgids.set(tid(th.tid[i]!), procPid(k));
     }
     // The process itself, named after the input, so the UI groups its threads under that name.
-    b.thread(procPid(k), b.str(inp.name), Math.max(0, t.meta.startNs), procPid(k));
+    tree.push({ tid: procPid(k), tgid: procPid(k), name: inp.name, tsNs: Math.max(0, t.meta.startNs), process: false });
+    tgids.set(procPid(k), procPid(k));
+    b.str(inp.name);
     for (const l of t.meta.lost) b.meta.lost.push({ ...l, cpu: cpu(l.cpu) });
   });
-  return { name: inputs.map((i) => i.name).join(' | '), tables: b.finish() };
+  for (const e of tree) b.str(e.name);
+  const tables = b.finish();
+  // Thread names from the events in time order, as the reader does; tgid = the input's process.
+  tables.threads = buildThreads(tables, tree, tgids);
+  return { name: inputs.map((i) => i.name).join(' | '), tables };
 }
 
 function procPid(k: number): number {
