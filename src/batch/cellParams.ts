@@ -1,11 +1,15 @@
 import type { EngineOverrides } from '../replay/replayDemand.js';
+import type { ExtractOptions } from '../replay/demand/fromTrace.js';
 import type { Params } from './types.js';
 
-// Batch parameter names that set the replay engine (the host side) rather than the policy.
-// Every other parameter goes to the policy (static: policy, rtPrio; dynamic: capUs, boostPrio,
-// boostOnHalt, ...). Documented in docs/batch.md.
+// Batch parameter names that set the replay engine (the host side) or how the workload is taken
+// from the scenario, rather than the policy. Every other parameter goes to the policy (static:
+// policy, rtPrio; dynamic: capUs, boostPrio, boostOnHalt, ...). Documented in docs/batch.md.
 
-export const ENGINE_PARAMS = ['hz', 'scheduler', 'haltPoll', 'haltPollNs', 'rtThrottle', 'postedInterrupts', 'wakeIdle'] as const;
+export const ENGINE_PARAMS = ['hz', 'scheduler', 'haltPoll', 'haltPollNs', 'rtThrottle', 'postedInterrupts', 'wakeIdle', 'demand', 'affinity', 'guestIdlePollUs'] as const;
+
+/** Where a cell's workload comes from: the aligned traces, or a generated scenario's spec. */
+export type DemandSource = 'trace' | 'spec';
 
 export class CellParamError extends Error {}
 
@@ -14,9 +18,14 @@ function want<T extends 'number' | 'boolean' | 'string'>(params: Params, k: stri
 }
 
 /** Split a cell's parameters into engine overrides and policy parameters. */
-export function splitCellParams(params: Params, seed: number): { engine: EngineOverrides; policy: Record<string, unknown> } {
+export function splitCellParams(
+  params: Params,
+  seed: number,
+): { engine: EngineOverrides; policy: Record<string, unknown>; extract: ExtractOptions; demand: DemandSource } {
   const engine: EngineOverrides = { seed };
   const policy: Record<string, unknown> = {};
+  const extract: ExtractOptions = {};
+  let demand: DemandSource = 'trace';
   for (const k of Object.keys(params)) {
     const v = params[k]!;
     switch (k) {
@@ -49,9 +58,21 @@ export function splitCellParams(params: Params, seed: number): { engine: EngineO
         engine.postedInterrupts = v as boolean;
         policy[k] = v;
         break;
+      case 'demand':
+        if (v !== 'trace' && v !== 'spec') throw new CellParamError(`parameter demand must be "trace" or "spec" (got ${JSON.stringify(v)})`);
+        demand = v;
+        break;
+      case 'affinity':
+        if (v !== 'observed' && v !== 'any') throw new CellParamError(`parameter affinity must be "observed" or "any" (got ${JSON.stringify(v)})`);
+        extract.affinity = v;
+        break;
+      case 'guestIdlePollUs':
+        if (v !== 'poll' && !(typeof v === 'number' && v >= 0)) throw new CellParamError(`parameter guestIdlePollUs must be a number >= 0 or "poll" (got ${JSON.stringify(v)})`);
+        extract.guestIdlePollNs = v === 'poll' ? Infinity : (v as number) * 1000;
+        break;
       default:
         policy[k] = v;
     }
   }
-  return { engine, policy };
+  return { engine, policy, extract, demand };
 }

@@ -1,68 +1,64 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { loadScenario, type Scenario } from '../scenario/index.js';
+import { alignScenario } from '../align/alignScenario.js';
+import type { AlignedScenario } from '../align/types.js';
+import { loadScenario, scenarioFromFiles } from '../scenario/index.js';
+import { demandFromAligned } from '../replay/demand/fromTrace.js';
 import { demandFromSpec, type WorkloadSpec } from '../replay/demand/synthetic.js';
 import type { Demand } from '../replay/demand/types.js';
 import { loadPolicy } from '../replay/policies/index.js';
-import { replayDemand, type EngineOverrides } from '../replay/replayDemand.js';
 import type { VcpuPolicy } from '../replay/policies/types.js';
-import { probeSamples, tidsByName } from '../replay/measure.js';
-import { latencyStatsFromNs } from '../metrics/compareStats.js';
+import { replayDemand, type EngineOverrides } from '../replay/replayDemand.js';
+import { measureProbeLatency, taskTids, ProbeError } from '../metrics/latency.js';
+import type { Trace } from '../tables/index.js';
 import { bufferDurationNs, countDeadlineMisses, responseTimesNs } from '../metrics/deadline.js';
 import { DEFAULT_BUFFER_FRAMES, DEFAULT_SAMPLE_RATE_HZ } from '../metrics/compareTypes.js';
 import { hostCpuShare } from '../metrics/hostImpact.js';
-import type { TraceTables } from '../tables/index.js';
-import { ENGINE_PARAMS, splitCellParams } from './cellParams.js';
+import { ENGINE_PARAMS, splitCellParams, type DemandSource } from './cellParams.js';
+import type { ExtractOptions } from '../replay/demand/fromTrace.js';
 import type { CellOutput, CellSpec, MetricRow } from './types.js';
 
-// The product's cell runner: scenario -> demand -> replay under one policy with the cell's
-// parameters and seed -> metric rows (probe latency stats, deadline misses per audio buffer,
-// boost and host-share figures). Runs inside a batch worker thread; pure given its inputs.
+// The product's cell runner: scenario -> align -> workload (demand) -> replay under one policy
+// with the cell's parameters and seed -> metric rows (probe latency stats, deadline misses per
+// audio buffer, boost and host-share figures). Runs inside a batch worker thread; a pure
+// function of the cell and the files it names.
 
-/** Demand of a scenario. Generated scenarios carry the spec they were generated from. */
-async function demandOf(cell: CellSpec): Promise<{ scenario: Scenario; demand: Demand }> {
-  if (!cell.scenario.dir) {
-    throw new Error(`scenario "${cell.scenario.label}" is a host/guest trace pair: replaying captured traces needs the trace demand extractor, which this build does not have yet; use generated scenario directories`);
-  }
-  const { scenario } = await loadScenario(cell.scenario.dir);
-  const spec = (scenario.generator as { spec?: WorkloadSpec } | undefined)?.spec;
-  if (!spec) {
-    throw new Error(`${join(cell.scenario.dir, 'scenario.json')}: captured scenario (no generator.spec): replaying captured traces needs the trace demand extractor, which this build does not have yet`);
-  }
-  return { scenario, demand: demandFromSpec(spec) };
+interface Prepared {
+  aligned: AlignedScenario;
+  demand: Demand;
 }
 
-// A worker runs many cells of the same scenario in a row (cells are ordered by scenario).
-let cached: { dir: string; mtime: string; value: Promise<{ scenario: Scenario; demand: Demand }> } | null = null;
-async function cachedDemand(cell: CellSpec): Promise<{ scenario: Scenario; demand: Demand }> {
-  const dir = cell.scenario.dir ?? '';
-  const stamp = dir ? await readFile(join(dir, 'scenario.json'), 'utf8').catch(() => '') : '';
-  if (cached && cached.dir === dir && cached.mtime === stamp) return cached.value;
-  cached = { dir, mtime: stamp, value: demandOf(cell) };
-  cached.value.catch(() => (cached = null));
-  return cached.value;
+async function prepare(cell: CellSpec, source: DemandSource, extract: ExtractOptions): Promise<Prepared> {
+  const s = cell.scenario;
+  const onDisk = s.dir ? await loadScenario(s.dir) : scenarioFromFiles(s.host!, s.guests ?? []);
+  const aligned = await alignScenario(onDisk);
+  if (source === 'spec') {
+    const spec = (aligned.scenario.generator as { spec?: WorkloadSpec } | undefined)?.spec;
+    const where = s.dir ? onDisk.file : `trace pair "${s.label}"`;
+    if (!spec) throw new Error(`${where}: parameter demand = "spec" needs a generated scenario (scenario.json generator.spec)`);
+    return { aligned, demand: demandFromSpec(spec) };
+  }
+  return { aligned, demand: demandFromAligned(aligned, extract) };
 }
 
-function probeRows(machine: string, task: string, tables: TraceTables): MetricRow[] {
-  const tids = tidsByName(tables, task);
-  const s = probeSamples(tables, tids);
-  const stats = latencyStatsFromNs(s.latencyNs);
-  const rows: MetricRow[] = Object.entries(stats).map(([metric, value]) => ({ machine, probe: task, metric, value: value as number }));
-  const resp = responseTimesNs({ machine, task, tids, stats, activationTsNs: s.activationTsNs, latencyNs: s.latencyNs }, tables);
-  for (const frames of DEFAULT_BUFFER_FRAMES) {
-    const d = countDeadlineMisses(resp, bufferDurationNs(frames, DEFAULT_SAMPLE_RATE_HZ));
-    rows.push({ machine, probe: task, metric: `deadlineMisses_${frames}f`, value: d.misses });
-    rows.push({ machine, probe: task, metric: `deadlinePeriods_${frames}f`, value: d.periods });
-  }
-  return rows;
+// Reading and aligning traces costs far more than one replay, and a worker gets the cells of one
+// scenario in a row (cells are ordered by scenario), so keep the last one.
+let cached: { key: string; value: Promise<Prepared> } | null = null;
+function prepared(cell: CellSpec, source: DemandSource, extract: ExtractOptions): Promise<Prepared> {
+  const key = JSON.stringify([cell.scenario, source, extract.affinity ?? null, extract.guestIdlePollNs ?? null]);
+  if (cached?.key === key) return cached.value;
+  const value = prepare(cell, source, extract);
+  cached = { key, value };
+  value.catch(() => {
+    if (cached?.value === value) cached = null;
+  });
+  return value;
 }
 
 /**
  * The policy and engine settings of a cell; throws on parameters the policy does not have or
  * rejects. The batch calls it for every distinct policy + parameters before running anything.
  */
-export async function checkCell(cell: CellSpec): Promise<{ engine: EngineOverrides; policy: VcpuPolicy }> {
-  const { engine, policy: policyParams } = splitCellParams(cell.params, cell.seed);
+export async function checkCell(cell: CellSpec): Promise<{ engine: EngineOverrides; policy: VcpuPolicy; extract: ExtractOptions; demand: DemandSource }> {
+  const { engine, policy: policyParams, extract, demand } = splitCellParams(cell.params, cell.seed);
   const policy = await loadPolicy(cell.policy, policyParams);
   // A misspelt parameter would silently give identical cells: refuse what the policy ignored.
   for (const k of Object.keys(policyParams)) {
@@ -70,22 +66,49 @@ export async function checkCell(cell: CellSpec): Promise<{ engine: EngineOverrid
       throw new Error(`policy ${cell.policy} has no parameter "${k}" (its parameters: ${Object.keys(policy.params).join(', ') || 'none'}; engine parameters: ${ENGINE_PARAMS.join(', ')})`);
     }
   }
-  return { engine, policy };
+  return { engine, policy, extract, demand };
+}
+
+/**
+ * Probe latency rows of every machine of a replayed trace. A probe that exists but never got to
+ * run (an RT vCPU policy can starve a host task) is a result, not an error: count 0 and a warning.
+ */
+function probeRows(trace: Trace, probes: Record<string, string>, warnings: string[]): MetricRow[] {
+  const rows: MetricRow[] = [];
+  const host = trace.machines.find((m) => m.meta.machine === 'host') ?? trace.machines[0]!;
+  for (const m of trace.machines) {
+    const machine = m === host ? 'host' : m.meta.machine;
+    const task = probes[machine] ?? (taskTids(m, 'cyclictest').length ? 'cyclictest' : null);
+    if (task === null || !taskTids(m, task).length) continue;
+    let p;
+    try {
+      p = measureProbeLatency(m, machine, { task });
+    } catch (e) {
+      if (!(e instanceof ProbeError)) throw e;
+      warnings.push(`${machine}: probe ${task} never ran after a timer in the replay (starved?): ${e.message}`);
+      rows.push({ machine, probe: task, metric: 'count', value: 0 });
+      continue;
+    }
+    warnings.push(...p.warnings);
+    for (const [metric, value] of Object.entries(p.stats)) rows.push({ machine, probe: task, metric, value: value as number });
+    const resp = responseTimesNs(p, m);
+    for (const frames of DEFAULT_BUFFER_FRAMES) {
+      const d = countDeadlineMisses(resp, bufferDurationNs(frames, DEFAULT_SAMPLE_RATE_HZ));
+      rows.push({ machine, probe: task, metric: `deadlineMisses_${frames}f`, value: d.misses });
+      rows.push({ machine, probe: task, metric: `deadlinePeriods_${frames}f`, value: d.periods });
+    }
+  }
+  return rows;
 }
 
 export async function runCell(cell: CellSpec): Promise<CellOutput> {
-  const { engine, policy } = await checkCell(cell);
-  const { scenario, demand } = await cachedDemand(cell);
+  const { engine, policy, extract, demand: source } = await checkCell(cell);
+  const { aligned, demand } = await prepared(cell, source, extract);
   const result = replayDemand(demand, policy, engine);
-  const rows: MetricRow[] = [];
-  const probes = scenario.probes ?? {};
-  for (const m of result.trace.machines) {
-    const task = probes[m.meta.machine];
-    if (task) rows.push(...probeRows(m.meta.machine, task, m));
-  }
+  const warnings = [...aligned.warnings, ...result.warnings];
+  const rows = probeRows(result.trace, (aligned.scenario.probes ?? {}) as Record<string, string>, warnings);
   const host = result.trace.machines[0]!;
-  const vcpuTids = new Set(demand.guests.flatMap((g) => g.vcpuTids));
-  const share = hostCpuShare(host, vcpuTids);
+  const share = hostCpuShare(host, new Set(demand.guests.flatMap((g) => g.vcpuTids)));
   const b = result.boost;
   rows.push(
     { machine: 'host', probe: '', metric: 'boosts', value: b.boosts },
@@ -101,5 +124,5 @@ export async function runCell(cell: CellSpec): Promise<CellOutput> {
       { machine: 'host', probe: '', metric: 'idleCpuShare', value: share.idle },
     );
   }
-  return { rows, warnings: result.warnings };
+  return { rows, warnings };
 }

@@ -26,7 +26,7 @@ export function registerBatch(program: Command): void {
     .option('--workers <n>', 'worker threads (default: number of cores)')
     .option('--shard <i/n>', 'run only shard I of N (0-based, every N-th cell) for job arrays; combine shards with `vcpu-replay merge`')
     .option('--resume', 'continue an interrupted run in OUT: finished cells are kept, failed and missing ones are run')
-    .option('--runner <module>', 'cell runner module exporting runCell(cell) (default: the built-in replay runner: scenario -> replay -> metric rows)')
+    .option('--runner <module>', 'cell runner module exporting runCell(cell) (default: built-in align -> replay -> metrics)')
     .action(async (manifest: string, o: BatchCliOpts) => {
       let workers: number | undefined;
       if (o.workers !== undefined) {
