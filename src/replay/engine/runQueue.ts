@@ -86,7 +86,7 @@ export class RunQueue {
         const i = this.rt.indexOf(c);
         const peer = this.rt.some((e) => e !== c && e.rtPrio === c.rtPrio);
         if (peer && i >= 0) {
-          this.rt.splice(i, 1);
+          removeAt(this.rt, i);
           this.insertRt(c, false);
           this.needResched = true;
         }
@@ -125,11 +125,11 @@ export class RunQueue {
     if (!e.onRq) return;
     if (e.queuedRt) {
       const i = this.rt.indexOf(e);
-      if (i >= 0) this.rt.splice(i, 1);
+      if (i >= 0) removeAt(this.rt, i);
     } else {
       if (this.p.fair === 'eevdf') e.vlag = this.clampLag(e, this.avgVruntime() - e.vruntime);
       const i = this.fair.indexOf(e);
-      if (i >= 0) this.fair.splice(i, 1);
+      if (i >= 0) removeAt(this.fair, i);
       if (this.p.fair === 'cfs') this.updateMinVruntime();
     }
     e.onRq = false;
@@ -199,11 +199,11 @@ export class RunQueue {
     const oldPrio = e.kernelPrio;
     this.updateCurr(now);
     if (e.onRq) {
-      if (e.queuedRt) this.rt.splice(this.rt.indexOf(e), 1);
+      if (e.queuedRt) removeAt(this.rt, this.rt.indexOf(e));
       else {
         if (this.p.fair === 'eevdf') e.vlag = this.clampLag(e, this.avgVruntime() - e.vruntime);
         else e.relVruntime = e.vruntime - this.minVruntime;
-        this.fair.splice(this.fair.indexOf(e), 1);
+        removeAt(this.fair, this.fair.indexOf(e));
       }
     } else if (!wasRt && this.p.fair === 'cfs') e.relVruntime = e.vruntime - this.minVruntime;
     e.setSched(policy, rtPrio, nice);
@@ -332,6 +332,16 @@ export class RunQueue {
     let i = 0;
     if (head) while (i < this.rt.length && this.rt[i]!.kernelPrio < p) i++;
     else while (i < this.rt.length && this.rt[i]!.kernelPrio <= p) i++;
-    this.rt.splice(i, 0, e);
+    // Insert without splice (it allocates): shift the tail by one.
+    this.rt.push(e);
+    for (let j = this.rt.length - 1; j > i; j--) this.rt[j] = this.rt[j - 1]!;
+    this.rt[i] = e;
   }
+}
+
+/** Remove index i keeping order, without allocating. */
+function removeAt<T>(a: T[], i: number): void {
+  if (i < 0) return;
+  for (let j = i + 1; j < a.length; j++) a[j - 1] = a[j]!;
+  a.length--;
 }

@@ -424,7 +424,6 @@ export class Simulator {
   private selectCpu(t: SimTask): number {
     const n = this.cpus.length;
     const prev = t.cpu >= 0 && t.allowedOn(t.cpu) ? t.cpu : this.pickStartCpu(t);
-    const idle = (c: HostCpu) => c.running === null && c.rq.nrRunning === 0;
     if (t.isRt) {
       const cur = this.cpus[prev]!.running;
       if (!cur || !cur.isRt || cur.kernelPrio > t.kernelPrio) return prev;
@@ -441,10 +440,11 @@ export class Simulator {
       }
       return best;
     }
-    if (idle(this.cpus[prev]!) || !this.hs.wakeIdle) return prev;
+    const pc = this.cpus[prev]!;
+    if ((pc.running === null && pc.rq.nrRunning === 0) || !this.hs.wakeIdle) return prev;
     for (let i = 1; i < n; i++) {
       const c = this.cpus[(prev + i) % n]!;
-      if (t.allowedOn(c.id) && idle(c)) return c.id;
+      if (t.allowedOn(c.id) && c.running === null && c.rq.nrRunning === 0) return c.id;
     }
     return prev;
   }
@@ -621,7 +621,6 @@ export class Simulator {
     const now = this.now;
     const g = this.guests[v.gi]!;
     const c = this.opt.costs;
-    v.token++;
     for (let guard = 0; guard < 10_000; guard++) {
       if (v.kworkNs > 0) {
         this.startSeg(v, Seg.KWORK, now + v.kworkNs);
@@ -675,6 +674,11 @@ export class Simulator {
   private startSeg(v: Vcpu, seg: number, endNs: number): void {
     v.seg = seg;
     v.segStartNs = this.now;
+    // Re-planning after an exit often lands on the same end: keep the queued event.
+    if (v.stepToken === v.token && v.stepAtNs === endNs) return;
+    v.token++;
+    v.stepToken = v.token;
+    v.stepAtNs = endNs;
     this.q.push(endNs, Ev.VCPU_STEP, v.id, v.token);
   }
 
@@ -885,10 +889,12 @@ export class Simulator {
 
   private guestIrqDone(v: Vcpu): void {
     // hrtimer_interrupt(): every expired guest timer fires in this one interrupt (the burst of §8.3).
-    const exp = v.expired.splice(0);
-    for (const t of exp) {
+    const exp = v.expired;
+    for (let i = 0; i < exp.length; i++) {
+      const t = exp[i]!;
       if (t.state === RunState.SLEEPING) this.guestWake(t, v);
     }
+    exp.length = 0;
     if (v.tickPending) {
       v.tickPending = false;
       v.rq.tick(v.gclock);
@@ -896,7 +902,12 @@ export class Simulator {
     v.shared.inIrq = 0;
     const curr = v.gcurr;
     const needResched = v.rq.needResched || (!curr && v.rq.nrRunning > 0);
-    if (this.policy.paravirt) this.policy.onGuestIrqExit?.(this.ctx, v, { needResched, currRt: !!curr && curr.isRt });
+    if (this.policy.paravirt && this.policy.onGuestIrqExit) {
+      const info = v.irqExitInfo;
+      info.needResched = needResched;
+      info.currRt = !!curr && curr.isRt;
+      this.policy.onGuestIrqExit(this.ctx, v, info);
+    }
     if (needResched) this.guestSchedule(v);
     else if (curr && this.policy.paravirt) this.policy.onGuestReturnToUser?.(this.ctx, v, curr.isRt);
   }
@@ -927,7 +938,7 @@ export class Simulator {
     v.gRunning = next;
     if (next) next.state = RunState.RUNNING;
     else v.idlePollLeftNs = g.d.idlePollNs;
-    v.shared.task = next ? { policy: policyNameOf(next), rtPrio: next.rtPrio, nice: next.nice } : null;
+    v.shared.task = next ? next.info(policyNameOf(next)) : null;
     if (this.policy.paravirt) this.policy.onGuestSwitch?.(this.ctx, v, v.shared.task);
     v.kworkNs += this.opt.costs.guestSwitchNs;
     v.kcont = Cont.SWITCH_DONE;

@@ -116,6 +116,14 @@ export class SimTask extends Entity {
   }
 
   slackOverrideNs = -1;
+  private infoCache: { policy: TaskSched['policy']; rtPrio: number; nice: number } | null = null;
+
+  /** This task's class as the guest publishes it (cached: no allocation per switch). */
+  info(policy: TaskSched['policy']): { policy: TaskSched['policy']; rtPrio: number; nice: number } {
+    const c = this.infoCache;
+    if (c && c.policy === policy && c.rtPrio === this.rtPrio && c.nice === this.nice) return c;
+    return (this.infoCache = { policy, rtPrio: this.rtPrio, nice: this.nice });
+  }
 
   get slackNs(): number {
     if (this.slackOverrideNs >= 0) return this.slackOverrideNs;

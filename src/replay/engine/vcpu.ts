@@ -40,6 +40,11 @@ export class Vcpu implements VcpuView {
   /** TCG: a kick is in flight through the QEMU main loop. */
   tcgKickPending = false;
   boostStartNs = -1;
+  /** The queued VCPU_STEP event (valid while stepToken === token). */
+  stepToken = -1;
+  stepAtNs = -1;
+  readonly irqExitInfo = { needResched: false, currRt: false };
+  private schedCache: GuestTaskInfo = { policy: 'normal', rtPrio: -1, nice: 0 };
 
   constructor(
     readonly id: number,
@@ -56,7 +61,10 @@ export class Vcpu implements VcpuView {
   }
   get sched(): GuestTaskInfo {
     const t = this.thread;
-    return { policy: policyName(t.policy), rtPrio: t.rtPrio, nice: t.nice };
+    const c = this.schedCache;
+    const p = policyName(t.policy);
+    if (c.policy !== p || c.rtPrio !== t.rtPrio || c.nice !== t.nice) this.schedCache = { policy: p, rtPrio: t.rtPrio, nice: t.nice };
+    return this.schedCache;
   }
   get guestTimeNs(): number {
     return this.gclock;
