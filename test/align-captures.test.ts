@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ingest } from '../src/ingest/index.js';
+import { loadScenario, vcpuMapOf } from '../src/scenario/index.js';
+import { bundledScenarioDirs } from '../src/cli/scenarioArgs.js';
+import { syncRounds } from '../src/align/syncMarkers.js';
+import { vcpuEvidence } from '../src/align/alignGuest.js';
+import { estimateClock, plateauSearch } from '../src/align/estimateClock.js';
+import { retimeTables } from '../src/align/retime.js';
+
+// Alignment on real host + guest captures (QEMU TCG, traces/*/): the offset estimated from the
+// traces alone must lie inside the bounds that the round-trip sync markers prove, must move by
+// exactly a known shift applied to the guest trace, and must agree between the two halves of the
+// trace. (Under TCG a marker round trip through the emulated serial port takes a millisecond or
+// more, so the markers alone bound the offset only to hundreds of µs.)
+
+const dirs = bundledScenarioDirs().filter((d) => existsSync(join(d, 'scenario.json'))).slice(0, 2);
+if (!dirs.length) process.stderr.write('SKIPPED align-captures: no bundled captures in traces/*/scenario.json\n');
+
+describe.skipIf(!dirs.length)('clock estimate on real captures', () => {
+  for (const dir of dirs) {
+    it(`${dir.split('/').pop()}: inside the sync-marker bounds, exact under a known shift, consistent across halves`, async () => {
+      const sc = await loadScenario(dir);
+      const g = sc.scenario.guests[0]!;
+      const host = (await ingest(join(sc.dir, sc.scenario.host.trace))).machines[0]!;
+      const guest = (await ingest(join(sc.dir, g.trace!))).machines[0]!;
+      const vcpus = { tids: vcpuMapOf(g.vcpus), source: 'scenario' };
+      const ev = vcpuEvidence(host, guest, vcpus);
+      const est = estimateClock(ev, g.name);
+      expect(est.contained).toBeGreaterThanOrEqual(0.99 * est.considered);
+
+      const rounds = syncRounds(host, guest);
+      expect(rounds.length).toBeGreaterThan(5);
+      const lo = Math.max(...rounds.map((r) => r.loNs));
+      const hi = Math.min(...rounds.map((r) => r.hiNs));
+      expect(lo).toBeLessThanOrEqual(hi);
+      expect(est.offsetNs).toBeGreaterThanOrEqual(lo - est.uncertaintyNs);
+      expect(est.offsetNs).toBeLessThanOrEqual(hi + est.uncertaintyNs);
+
+      const shift = 987_654_321;
+      const shifted = retimeTables(guest, { offsetNs: -shift, scale: 1, uncertaintyNs: 0, source: 'test' });
+      const est2 = estimateClock(vcpuEvidence(host, shifted, vcpus), g.name);
+      expect(Math.abs(est2.offsetNs - (est.offsetNs + shift))).toBeLessThan(20_000);
+
+      const mid = (guest.meta.startNs + guest.meta.endNs) / 2;
+      const a = plateauSearch(ev, est.offsetNs - 1e6, est.offsetNs + 1e6, est.scale, -Infinity, mid);
+      const b = plateauSearch(ev, est.offsetNs - 1e6, est.offsetNs + 1e6, est.scale, mid, Infinity);
+      expect(Math.abs((a.loNs + a.hiNs) / 2 - (b.loNs + b.hiNs) / 2)).toBeLessThan(20_000);
+    }, 60_000);
+  }
+});
