@@ -2,10 +2,15 @@ import type { AlignedScenario } from '../align/types.js';
 import { alignScenario } from '../align/alignScenario.js';
 import type { ScenarioOnDisk } from '../scenario/index.js';
 import { demandFromSpec, type WorkloadSpec } from '../replay/demand/synthetic.js';
+import { demandFromAligned } from '../replay/demand/fromTrace.js';
+import type { Demand } from '../replay/demand/types.js';
 import { loadPolicy } from '../replay/policies/index.js';
 import { replayDemand, type EngineOverrides } from '../replay/replayDemand.js';
 import type { ReplayResult } from '../replay/types.js';
-import { measureScenarioLatency, measureTraceLatency } from './latency.js';
+import { measureProbeLatency, measureScenarioLatency, ProbeError, taskTids } from './latency.js';
+import { threadStates } from '../timeline/threadStates.js';
+import { threadIntervals } from '../timeline/build.js';
+import type { IntervalSet } from '../timeline/intervals.js';
 import type { ProbeLatency } from './types.js';
 import { compare } from './compare.js';
 import type { CompareOptions, CompareResult, CompareScenarioInput } from './compareTypes.js';
@@ -28,42 +33,63 @@ export interface CompareRunOptions extends CompareOptions {
 
 export const DEFAULT_POLICIES = ['vanilla', 'dynamic', 'static'] as const;
 
-/** Why a scenario cannot be replayed yet: printed to the user without a stack. */
-export class ReplayUnavailableError extends Error {
-  readonly userError = true;
+/**
+ * The demand to replay: a generated scenario carries its workload spec (scenario.generator.spec),
+ * which is replayed exactly; a captured one gets its demand extracted from the aligned traces.
+ */
+export function scenarioDemand(aligned: AlignedScenario): { demand: Demand; seed: number | undefined; source: 'generator-spec' | 'trace' } {
+  const gen = aligned.scenario.generator as { spec?: WorkloadSpec; seed?: number } | undefined;
+  if (gen?.spec) return { demand: demandFromSpec(gen.spec), seed: gen.seed ?? gen.spec.seed, source: 'generator-spec' };
+  return { demand: demandFromAligned(aligned), seed: undefined, source: 'trace' };
+}
+
+/** Replay a demand under one policy; the seed is the engine's, else the generator's, else 1. */
+export async function replayPolicy(
+  demand: Demand,
+  policyName: string,
+  o: Pick<CompareRunOptions, 'policyParams' | 'engine'> & { defaultSeed?: number | undefined } = {},
+  progress?: (doneNs: number, totalNs: number) => void,
+): Promise<ReplayResult> {
+  const policy = await loadPolicy(policyName, o.policyParams?.[policyName] ?? {});
+  const seed = o.engine?.seed ?? o.defaultSeed ?? 1;
+  return replayDemand(demand, policy, { ...(o.engine ?? {}), seed }, progress);
+}
+
+/** Replay one aligned scenario under a policy (see scenarioDemand for where the demand comes from). */
+export async function replayAligned(aligned: AlignedScenario, policyName: string, o: Pick<CompareRunOptions, 'policyParams' | 'engine'> = {}): Promise<ReplayResult> {
+  const d = scenarioDemand(aligned);
+  return replayPolicy(d.demand, policyName, { ...o, defaultSeed: d.seed });
 }
 
 /**
- * Replay one aligned scenario under a policy. A generated scenario carries its workload spec
- * (scenario.generator.spec), which is replayed exactly, with the generator's seed unless the
- * engine options give one.
+ * Probes measured on a replayed trace, with the scenario's probe names and vCPU maps. A probe that
+ * cannot be measured in a replay (e.g. no timer-driven activations) becomes a warning on that
+ * replay and a "-" in the tables, rather than failing the whole comparison.
  */
-export async function replayAligned(
-  aligned: AlignedScenario,
-  policyName: string,
-  o: Pick<CompareRunOptions, 'policyParams' | 'engine'> = {},
-  progress?: (doneNs: number, totalNs: number) => void,
-): Promise<ReplayResult> {
-  const gen = aligned.scenario.generator as { spec?: WorkloadSpec; seed?: number } | undefined;
-  const policy = await loadPolicy(policyName, o.policyParams?.[policyName] ?? {});
-  if (gen?.spec) {
-    const seed = o.engine?.seed ?? gen.seed ?? gen.spec.seed ?? 1;
-    return replayDemand(demandFromSpec(gen.spec), policy, { ...(o.engine ?? {}), seed }, progress);
-  }
-  throw new ReplayUnavailableError(
-    `${aligned.name}: replaying a captured trace (no generator spec in scenario.json) is not available in this build yet; ` +
-      'generated scenarios (vcpu-replay generate) can be compared',
-  );
-}
-
-/** Probes measured on a replayed trace, with the scenario's probe names and vCPU maps. */
 export function measureReplay(aligned: AlignedScenario, result: ReplayResult, task?: string | number): ProbeLatency[] {
-  const vcpus = new Map(aligned.guests.map((g) => [g.name, g.vcpus.tids] as const));
-  return measureTraceLatency(result.trace, {
-    ...(task !== undefined ? { task } : {}),
-    ...(aligned.scenario.probes ? { probes: aligned.scenario.probes } : {}),
-    vcpus,
-  });
+  const trace = result.trace;
+  const host = trace.machines.find((m) => m.meta.machine === 'host') ?? trace.machines[0]!;
+  const out: ProbeLatency[] = [];
+  let hostStates: ReturnType<typeof threadStates> | null = null;
+  for (const m of trace.machines) {
+    const name = m === host ? 'host' : m.meta.machine;
+    const probe = task ?? aligned.scenario.probes?.[name] ?? (taskTids(m, 'cyclictest').length ? 'cyclictest' : null);
+    if (probe === null) continue;
+    try {
+      if (m === host) {
+        out.push(measureProbeLatency(m, name, { task: probe }));
+        continue;
+      }
+      hostStates ??= threadStates(host);
+      const running = new Map<number, IntervalSet>();
+      for (const [cpu, tid] of aligned.guests.find((g) => g.name === name)?.vcpus.tids ?? []) running.set(cpu, threadIntervals(hostStates, tid));
+      out.push(measureProbeLatency(m, name, { task: probe, vcpuRunning: running }));
+    } catch (e) {
+      if (!(e instanceof ProbeError)) throw e;
+      result.warnings.push(`${name}: probe not measured in the replay: ${e.message}`);
+    }
+  }
+  return out;
 }
 
 /** Align, measure and replay one scenario: the input compare() needs. */
@@ -74,9 +100,12 @@ export async function prepareCompareInput(onDisk: ScenarioOnDisk, o: CompareRunO
     onProgress: (n, total) => o.onProgress?.(`${name}: reading`, n, total),
   });
   const measured = measureScenarioLatency(aligned, o.task === undefined ? {} : { task: o.task });
+  o.onProgress?.(`${name}: extracting demand`, 0, null);
+  const d = scenarioDemand(aligned);
   const replays = [];
   for (const p of o.policies ?? DEFAULT_POLICIES) {
-    const result = await replayAligned(aligned, p, o, (done, total) => o.onProgress?.(`${name}: replay ${p}`, done, total));
+    const result = await replayPolicy(d.demand, p, { ...o, defaultSeed: d.seed }, (done, total) => o.onProgress?.(`${name}: replay ${p}`, done, total));
+    result.params = { ...result.params, demand: d.source };
     replays.push({ result, probes: measureReplay(aligned, result, o.task) });
   }
   return { aligned, measured, replays };
