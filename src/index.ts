@@ -39,7 +39,7 @@ export { writePerfetto, writePerfettoFile, encodePerfetto, sideBySide, loadPerfe
 export type { PerfettoWriteInput, PerfettoWriteOptions } from './report/perfetto/index.js';
 export { compare, scenarioKey } from './metrics/compare.js';
 export type { CompareResult, CompareOptions, CompareScenarioInput, ReplayedPolicy, LatencyRow, DeadlineRow, DeadlineCount, HostImpactRow, HostShare, ScenarioFacts } from './metrics/compareTypes.js';
-export { runCompare, prepareCompareInput, replayAligned, measureReplay, DEFAULT_POLICIES } from './metrics/comparePipeline.js';
+export { runCompare, prepareCompareInput, replayAligned, replayPolicy, scenarioDemand, measureReplay, DEFAULT_POLICIES } from './metrics/comparePipeline.js';
 export type { CompareRunOptions } from './metrics/comparePipeline.js';
 export { responseTimesNs, countDeadlineMisses, bufferDurationNs } from './metrics/deadline.js';
 export { hostCpuShare } from './metrics/hostImpact.js';
