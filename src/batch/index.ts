@@ -3,8 +3,8 @@ export { ManifestError, loadManifest, parseManifest, validateManifest } from './
 export type { Manifest, PolicyEntry, ScenarioEntry } from './manifest.js';
 export { planBatch, parseShard, shardCells, cellId, paramCombinations } from './plan.js';
 export type { BatchPlan, PlannedScenario, Shard } from './plan.js';
-export { runBatch, DEFAULT_RUNNER } from './run.js';
-export type { BatchOptions, BatchRunSummary } from './run.js';
+export { runBatch, checkBatch, DEFAULT_RUNNER } from './run.js';
+export type { BatchOptions, BatchRunSummary, BatchCheck } from './run.js';
 export { mergeBatches } from './merge.js';
 export type { MergeSummary } from './merge.js';
 export { OUTPUT_FILES } from './outputs.js';

@@ -62,6 +62,25 @@ async function preflight(plan: BatchPlan, runner: string): Promise<void> {
   }
 }
 
+export interface BatchCheck {
+  name: string;
+  planned: number;
+  scenarios: string[];
+  /** Cells per policy name, in manifest order. */
+  cellsByPolicy: Record<string, number>;
+  seeds: number;
+}
+
+/** Validate a manifest, plan it and check every policy + parameter combination, without running a cell. */
+export async function checkBatch(manifestPath: string, runner?: string): Promise<BatchCheck> {
+  const manifest = await loadManifest(manifestPath);
+  const plan = await planBatch(manifest);
+  await preflight(plan, runner ?? DEFAULT_RUNNER());
+  const cellsByPolicy: Record<string, number> = {};
+  for (const c of plan.cells) cellsByPolicy[c.policy] = (cellsByPolicy[c.policy] ?? 0) + 1;
+  return { name: plan.name, planned: plan.cells.length, scenarios: plan.scenarios.map((s) => s.target.label), cellsByPolicy, seeds: manifest.seeds.length };
+}
+
 export async function runBatch(opts: BatchOptions): Promise<BatchRunSummary> {
   const outDir = resolve(opts.outDir);
   const workers = opts.workers ?? availableParallelism();

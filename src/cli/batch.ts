@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { runBatch } from '../batch/run.js';
+import { checkBatch, runBatch } from '../batch/run.js';
 import { parseShard } from '../batch/plan.js';
 import { OUTPUT_FILES } from '../batch/outputs.js';
 import { progress } from './progress.js';
@@ -10,11 +10,12 @@ import { UsageError } from './main.js';
 // in parallel, resumable, shardable. The work is in src/batch/.
 
 interface BatchCliOpts {
-  out: string;
+  out?: string;
   workers?: string;
   shard?: string;
   resume?: boolean;
   runner?: string;
+  dryRun?: boolean;
 }
 
 export function registerBatch(program: Command): void {
@@ -22,12 +23,20 @@ export function registerBatch(program: Command): void {
     .command('batch')
     .description('run a manifest of scenarios x policies x parameter sweeps; results as Parquet, summary and charts (docs/batch.md)')
     .argument('<manifest>', 'batch manifest (.json, .yaml or .yml)')
-    .requiredOption('-o, --out <dir>', 'output directory: cells/ (one result file per cell), results.parquet, cells.parquet, summary.parquet/.csv, report.html')
+    .option('-o, --out <dir>', 'output directory: cells/ (one result file per cell), results.parquet, cells.parquet, summary.parquet/.csv, report.html')
     .option('--workers <n>', 'worker threads (default: number of cores)')
     .option('--shard <i/n>', 'run only shard I of N (0-based, every N-th cell) for job arrays; combine shards with `vcpu-replay merge`')
     .option('--resume', 'continue an interrupted run in OUT: finished cells are kept, failed and missing ones are run')
+    .option('--dry-run', 'check the manifest and every policy + parameter combination, print the cell counts, run nothing')
     .option('--runner <module>', 'cell runner module exporting runCell(cell) (default: built-in align -> replay -> metrics)')
     .action(async (manifest: string, o: BatchCliOpts) => {
+      if (o.dryRun) {
+        const c = await checkBatch(manifest, o.runner ? resolve(o.runner) : undefined);
+        const per = Object.entries(c.cellsByPolicy).map(([p, n]) => `${p} ${n}`).join(', ');
+        process.stdout.write(`${c.planned} cells: ${c.scenarios.length} scenarios x ${c.seeds} seed(s); per policy: ${per}\nscenarios: ${c.scenarios.join(', ')}\n`);
+        return;
+      }
+      if (!o.out) throw new UsageError('batch: -o, --out <dir> is required (unless --dry-run)');
       let workers: number | undefined;
       if (o.workers !== undefined) {
         workers = Number(o.workers);
