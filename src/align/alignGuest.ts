@@ -86,6 +86,12 @@ export function alignGuest(inp: AlignGuestInput): { guest: AlignedGuest; warning
     const est = estimateClock(vcpuEvidence(host, guest, vcpus), spec.name);
     const { contained, considered, ...c } = est;
     clock = c;
+    if (c.uncertaintyNs > REFINE_ABOVE_NS) {
+      warnings.push(
+        `guest "${spec.name}": clock offset estimated from the traces only to ± ${(c.uncertaintyNs / 1000).toFixed(0)} µs (vCPU threads rarely stop running?); ` +
+          `host-caused latency shares are approximate; give guests[].clock in scenario.json if you know it`,
+      );
+    }
     if (contained < 0.9 * considered) {
       warnings.push(
         `guest "${spec.name}": estimated clock offset puts only ${contained} of ${considered} guest events inside host vCPU running time; ` +
