@@ -1,5 +1,5 @@
 import { Flags, parseFlagsText } from '../../tables/index.js';
-import { SP, isDigit, scan, secondsToNsAt, skipSpaces } from './scan.js';
+import { SP, find, isDigit, rfind, scan, secondsToNsAt, skipSpaces } from './scan.js';
 
 // Scanner for the common part of an ftrace-style event line (formats.md §1.2, §1.6):
 //   <comm>-<pid> [(<tgid>)] [<cpu>][-0xRAW] [<flags>] <ts>: [(+delta)] <event>: <payload>
@@ -57,8 +57,8 @@ function tailBefore(s: string, a: number, i: number): boolean {
   while (k > a && s.charCodeAt(k) === SP) k--;
   line.tgid = -1;
   if (s.charCodeAt(k) === 41 /* ) */) {
-    const lp = s.lastIndexOf('(', k);
-    if (lp < a || k - lp > 12) return false;
+    const lp = rfind(s, '(', k, k - 12 > a ? k - 12 : a);
+    if (lp < 0) return false;
     let p = skipSpaces(s, lp + 1, k);
     if (s.charCodeAt(p) === 45 /* - */) {
       while (p < k && s.charCodeAt(p) === 45) p++;
@@ -88,10 +88,10 @@ function tailBefore(s: string, a: number, i: number): boolean {
 
 /** Scan an event line in [a, e). True when it has the common layout; fields are in `line`. */
 export function scanEventLine(s: string, a: number, e: number): boolean {
-  let i = s.indexOf('[', a);
+  let i = find(s, '[', a, e);
   let j = 0;
   for (;;) {
-    if (i < 0 || i >= e) return false;
+    if (i < 0) return false;
     j = i + 1;
     let cpu = 0;
     while (j < e && isDigit(s.charCodeAt(j))) cpu = cpu * 10 + s.charCodeAt(j++) - 48;
@@ -99,7 +99,7 @@ export function scanEventLine(s: string, a: number, e: number): boolean {
       line.cpu = cpu;
       break;
     }
-    i = s.indexOf('[', i + 1);
+    i = find(s, '[', i + 1, e);
   }
   let p = j + 1;
   line.flags = Flags.UNKNOWN;
@@ -143,8 +143,8 @@ export function scanEventLine(s: string, a: number, e: number): boolean {
   p = skipSpaces(s, p + 1, e);
   // trace-cmd --ts-diff: `(+12)`
   if (s.charCodeAt(p) === 40 && s.charCodeAt(p + 1) === 43) {
-    const rp = s.indexOf(')', p);
-    if (rp < 0 || rp >= e) return false;
+    const rp = find(s, ')', p, e);
+    if (rp < 0) return false;
     p = skipSpaces(s, rp + 1, e);
   }
   const n0 = p;

@@ -1,5 +1,6 @@
-// Splits a stream of byte chunks into lines: each chunk (cut at its last newline) is decoded once
-// and lines are handed out as slices of that string, never copied or concatenated.
+// Splits a stream of byte chunks into lines without one string per line: each chunk (cut at its
+// last newline) is decoded once and lines are handed out as [start, end) ranges of that string.
+// Sinks must keep every search inside the range (scan.ts find/keyAt) and copy what they store.
 
 export interface LineSink {
   /** One line, without its '\n'. `last` is true for a final line that had no newline. */
@@ -54,8 +55,7 @@ export async function splitLines(
       const n = s.indexOf('\n', a);
       if (n < 0) break;
       lineNo++;
-      // A per-line slice (a cheap V8 SlicedString) bounds every indexOf the parsers run to this line.
-      sink.line(s.slice(a, n), 0, n - a, lineNo, false);
+      sink.line(s, a, n, lineNo, false);
       a = n + 1;
     }
     onBytes?.(stats.bytes);

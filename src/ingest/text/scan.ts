@@ -69,15 +69,37 @@ export function numAt(s: string, p: number, e: number): number {
   return intAt(s, p, e);
 }
 
+/** Index of `sub` in [from, e), or -1. Parsers run on a whole decoded chunk: a native indexOf
+ * would scan past the line (to the chunk end when the text is absent). */
+export function find(s: string, sub: string, from: number, e: number): number {
+  const c0 = sub.charCodeAt(0);
+  const n = sub.length;
+  const last = e - n;
+  for (let i = from; i <= last; i++) {
+    if (s.charCodeAt(i) === c0 && (n === 1 || s.startsWith(sub, i))) return i;
+  }
+  return -1;
+}
+
+/** Last index <= from where `sub` starts, not before a; -1 if none. */
+export function rfind(s: string, sub: string, from: number, a: number): number {
+  const c0 = sub.charCodeAt(0);
+  const n = sub.length;
+  for (let i = from; i >= a; i--) {
+    if (s.charCodeAt(i) === c0 && (n === 1 || s.startsWith(sub, i))) return i;
+  }
+  return -1;
+}
+
 /**
  * Index just after `key` (which should end with '=' or ' ') where it starts a token in
  * [from, e): at `from` itself or after a space. -1 when absent.
  */
 export function keyAt(s: string, key: string, from: number, e: number): number {
-  let i = s.indexOf(key, from);
-  while (i >= 0 && i + key.length <= e) {
-    if (i === from || s.charCodeAt(i - 1) === SP) return i + key.length;
-    i = s.indexOf(key, i + 1);
+  const c0 = key.charCodeAt(0);
+  const last = e - key.length;
+  for (let i = from; i <= last; i++) {
+    if (s.charCodeAt(i) === c0 && (i === from || s.charCodeAt(i - 1) === SP) && s.startsWith(key, i)) return i + key.length;
   }
   return -1;
 }

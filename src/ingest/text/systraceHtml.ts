@@ -1,4 +1,5 @@
 import type { LineSink } from './lineSplitter.js';
+import { find } from './scan.js';
 
 // Pulls the ftrace text out of systrace HTML while streaming (formats.md §1.7): modern
 // `<script class="trace-data">` blocks (text or JSON: only text blocks are parsed) and the legacy
@@ -18,18 +19,18 @@ export class SystraceHtmlFilter implements LineSink {
   line(s: string, a: number, e: number, lineNo: number, last: boolean): void {
     switch (this.state) {
       case 'outside': {
-        const tag = s.indexOf('class="trace-data"', a);
-        if (tag >= 0 && tag < e) {
+        const tag = find(s, 'class="trace-data"', a, e);
+        if (tag >= 0) {
           this.blocks++;
           this.state = 'block-start';
-          const gt = s.indexOf('>', tag);
+          const gt = find(s, '>', tag, e);
           if (gt >= 0 && gt + 1 < e) this.line(s, gt + 1, e, lineNo, last);
           return;
         }
-        const v = s.indexOf('linuxPerfData', a);
-        if (v >= 0 && v < e) {
-          const q = s.indexOf('"', v);
-          if (q >= 0 && q < e) {
+        const v = find(s, 'linuxPerfData', a, e);
+        if (v >= 0) {
+          const q = find(s, '"', v, e);
+          if (q >= 0) {
             this.legacy = true;
             this.blocks++;
             this.textBlocks++;
@@ -51,13 +52,12 @@ export class SystraceHtmlFilter implements LineSink {
         return;
       }
       case 'json': {
-        const end = s.indexOf('</script>', a);
-        if (end >= 0 && end < e) this.state = 'outside';
+        if (find(s, '</script>', a, e) >= 0) this.state = 'outside';
         return;
       }
       case 'text': {
-        const end = s.indexOf('</script>', a);
-        if (end >= 0 && end < e) {
+        const end = find(s, '</script>', a, e);
+        if (end >= 0) {
           this.state = 'outside';
           if (end > a) this.inner.line(s, a, end, lineNo, last);
           return;
@@ -68,8 +68,8 @@ export class SystraceHtmlFilter implements LineSink {
       case 'legacy': {
         let end = e;
         while (end > a && (s.charCodeAt(end - 1) === 13 || s.charCodeAt(end - 1) === 32)) end--;
-        const close = s.indexOf('</script>', a);
-        if (close >= 0 && close < e) {
+        const close = find(s, '</script>', a, e);
+        if (close >= 0) {
           this.state = 'outside';
           end = close;
         } else if (s.endsWith('";', end) ) {
@@ -80,8 +80,8 @@ export class SystraceHtmlFilter implements LineSink {
         else if (s.endsWith('\\', end)) end -= 1;
         else if (s.endsWith('\\n', end)) end -= 2;
         if (end > a) {
-          const body = s.slice(a, end);
-          if (body.includes('\\')) {
+          if (find(s, '\\', a, end) >= 0) {
+            const body = s.slice(a, end);
             const un = body.replace(/\\(.)/g, '$1');
             this.inner.line(un, 0, un.length, lineNo, last);
           } else this.inner.line(s, a, end, lineNo, last);

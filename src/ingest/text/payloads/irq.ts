@@ -1,5 +1,5 @@
 import { IrqKind, SOFTIRQ_NAMES } from '../../../tables/index.js';
-import { intAt, keyAt, orNeg, trimEnd } from '../scan.js';
+import { find, intAt, keyAt, orNeg, rfind, trimEnd } from '../scan.js';
 import { commonRow, type PayloadParser } from './common.js';
 
 // irq:*, ipi:* and x86 irq_vectors:* events.
@@ -43,8 +43,8 @@ export const parseIrq: PayloadParser = (m, ev, s, a, e, kind) => {
       c.num[i] = vec;
       const aa = keyAt(s, '[action=', va, e);
       if (aa >= 0) {
-        const rb = s.indexOf(']', aa);
-        c.name[i] = m.intern(s, aa, rb < 0 || rb > e ? e : rb);
+        const rb = find(s, ']', aa, e);
+        c.name[i] = m.intern(s, aa, rb < 0 ? e : rb);
       } else if (vec < SOFTIRQ_NAMES.length) {
         c.name[i] = m.b.str(SOFTIRQ_NAMES[vec]!);
       }
@@ -54,10 +54,10 @@ export const parseIrq: PayloadParser = (m, ev, s, a, e, kind) => {
     case IrqKind.IPI_ENTRY:
     case IrqKind.IPI_EXIT: {
       // ipi_raise: target_mask=%s (%s); ipi_entry/exit: (%s)
-      const lp = s.lastIndexOf('(', e);
-      if (lp >= a) {
-        const rp = s.indexOf(')', lp);
-        c.name[i] = m.intern(s, lp + 1, rp < 0 || rp > e ? e : rp);
+      const lp = rfind(s, '(', e - 1, a);
+      if (lp >= 0) {
+        const rp = find(s, ')', lp, e);
+        c.name[i] = m.intern(s, lp + 1, rp < 0 ? e : rp);
       }
       return true;
     }
@@ -70,8 +70,8 @@ export const parseIrq: PayloadParser = (m, ev, s, a, e, kind) => {
     }
     default: {
       // nmi_handler: %ps() delta_ns: %lld handled: %d
-      const paren = s.indexOf('()', a);
-      c.name[i] = m.intern(s, a, paren < 0 || paren > e ? e : paren);
+      const paren = find(s, '()', a, e);
+      c.name[i] = m.intern(s, a, paren < 0 ? e : paren);
       const h = keyAt(s, 'handled: ', a, e);
       if (h >= 0) c.ret[i] = orNeg(intAt(s, h, e));
       return true;

@@ -1,5 +1,5 @@
 import { KvmKind } from '../../../tables/index.js';
-import { detach, intAt, keyAt, numAt, hexAt, orNeg, scan, tokenEnd, trimEnd } from '../scan.js';
+import { detach, find, intAt, keyAt, numAt, hexAt, orNeg, scan, tokenEnd, trimEnd } from '../scan.js';
 import { commonRow, type PayloadParser } from './common.js';
 import type { MachineState } from '../machineState.js';
 
@@ -27,10 +27,10 @@ function tokenAfter(m: MachineState, s: string, key: string, a: number, e: numbe
 
 /** The text inside the first `(...)` at or after a, e.g. `Fixed|edge`. */
 function parenText(m: MachineState, s: string, a: number, e: number): number {
-  const lp = s.indexOf('(', a);
-  if (lp < 0 || lp >= e) return -1;
-  const rp = s.indexOf(')', lp);
-  return m.intern(s, lp + 1, rp < 0 || rp > e ? e : rp);
+  const lp = find(s, '(', a, e);
+  if (lp < 0) return -1;
+  const rp = find(s, ')', lp, e);
+  return m.intern(s, lp + 1, rp < 0 ? e : rp);
 }
 
 export const parseKvm: PayloadParser = (m, ev, s, a, e, kind) => {
@@ -57,15 +57,15 @@ export const parseKvm: PayloadParser = (m, ev, s, a, e, kind) => {
       if (r >= 0) c.reason[i] = r;
       else {
         // arm64: `TRAP: HSR_EC: 0x0001 (WFx), PC: ...`
-        const colon = s.indexOf(':', a);
-        if (colon > a && colon < e) c.reason[i] = m.intern(s, a, colon);
+        const colon = find(s, ':', a, e);
+        if (colon > a) c.reason[i] = m.intern(s, a, colon);
       }
       return true;
     }
     case KvmKind.INJ_VIRQ: {
       // `IRQ 0xec`, `Soft/INTn 0x80 [reinjected]`, older `irq %u`
-      const sp = s.indexOf(' ', a);
-      if (sp < 0 || sp >= e) return false;
+      const sp = find(s, ' ', a, e);
+      if (sp < 0) return false;
       c.reason[i] = m.intern(s, a, sp);
       c.vector[i] = orNeg(numAt(s, sp + 1, e));
       return c.vector[i]! >= 0;
@@ -92,8 +92,8 @@ export const parseKvm: PayloadParser = (m, ev, s, a, e, kind) => {
       return c.vector[i]! >= 0;
     case KvmKind.VCPU_WAKEUP: {
       // `%s time %lld ns, polling %s`: wait|poll ... valid|invalid
-      const sp = s.indexOf(' ', a);
-      c.reason[i] = m.intern(s, a, sp < 0 || sp > e ? e : sp);
+      const sp = find(s, ' ', a, e);
+      c.reason[i] = m.intern(s, a, sp < 0 ? e : sp);
       c.value[i] = numAfter(s, 'time ', a, e);
       const waited = s.startsWith('wait', a) ? 1 : 0;
       const pa = keyAt(s, 'polling ', a, e);
@@ -112,8 +112,8 @@ export const parseKvm: PayloadParser = (m, ev, s, a, e, kind) => {
       const sp = tokenEnd(s, p, e);
       c.reason[i] = m.intern(s, p, sp);
       c.value[i] = orNeg(hexAt(s, sp + 1, e));
-      const eq = s.indexOf('= ', scan.pos);
-      if (eq >= 0 && eq < e) {
+      const eq = find(s, '= ', scan.pos, e);
+      if (eq >= 0) {
         const v = hexAt(s, eq + 2, e);
         if (!Number.isNaN(v) && v <= Number.MAX_SAFE_INTEGER) c.value2[i] = v;
       }
@@ -134,8 +134,8 @@ export const parseKvm: PayloadParser = (m, ev, s, a, e, kind) => {
       const va = keyAt(s, 'vcpu ', a, e);
       c.vcpuId[i] = va < 0 ? -1 : orNeg(intAt(s, va, e));
       c.value[i] = numAfter(s, 'halt_poll_ns ', a, e);
-      const lp = s.indexOf('(', a);
-      if (lp >= 0 && lp < e) c.reason[i] = m.intern(s, lp + 1, tokenEnd(s, lp + 1, e));
+      const lp = find(s, '(', a, e);
+      if (lp >= 0) c.reason[i] = m.intern(s, lp + 1, tokenEnd(s, lp + 1, e));
       return c.value[i]! >= 0;
     }
     case KvmKind.HV_TIMER_STATE:

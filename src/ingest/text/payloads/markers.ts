@@ -1,5 +1,5 @@
 import { MarkerKind } from '../../../tables/index.js';
-import { SP, detach, trimEnd } from '../scan.js';
+import { SP, detach, find, trimEnd } from '../scan.js';
 import { commonRow, type PayloadParser } from './common.js';
 
 // trace_marker writes and trace_printk. print/bprint/bputs carry a caller before `: `
@@ -13,8 +13,8 @@ export const parseMarker: PayloadParser = (m, ev, s, a, e, kind) => {
   c.ip[i] = -1;
   e = trimEnd(s, a, e);
   if (kind !== MarkerKind.TRACING_MARK_WRITE) {
-    const colon = s.indexOf(': ', a);
-    if (colon > a && colon < e) {
+    const colon = find(s, ': ', a, e);
+    if (colon > a) {
       let spaced = false;
       for (let p = a; p < colon; p++) if (s.charCodeAt(p) === SP) { spaced = true; break; }
       if (!spaced) {

@@ -1,5 +1,5 @@
 import { parseTaskStateText, kernelMajorMinor } from '../../../tables/index.js';
-import { intAt, orNeg, intKey, keyAt, scan, skipSpaces, tokenEnd, trimEnd } from '../scan.js';
+import { find, rfind, intAt, orNeg, intKey, keyAt, scan, skipSpaces, tokenEnd, trimEnd } from '../scan.js';
 import { commonRow, type PayloadParser } from './common.js';
 import type { MachineState } from '../machineState.js';
 
@@ -73,26 +73,28 @@ export const parseSchedSwitch: PayloadParser = (m, ev, s, a, e) => {
     if (raw) m.rawStateRows.push(i);
   } else {
     // pretty: prev_comm:prev_pid [prev_prio] STATE ==> next_comm:next_pid [next_prio]
-    const arrow = s.indexOf(' ==> ', a);
-    if (arrow < 0 || arrow >= e) return false;
-    const lb = s.lastIndexOf(' [', arrow);
-    if (lb < a) return false;
-    const colon = s.lastIndexOf(':', lb);
-    if (colon < a) return false;
+    const arrow = find(s, ' ==> ', a, e);
+    if (arrow < 0) return false;
+    const lb = rfind(s, ' [', arrow, a);
+    if (lb < 0) return false;
+    const colon = rfind(s, ':', lb, a);
+    if (colon < 0) return false;
     const prevPid = intAt(s, colon + 1, lb);
     if (Number.isNaN(prevPid)) return false;
     c.prevPid[i] = prevPid;
     c.prevComm[i] = m.comm(prevPid, s, a, colon);
     c.prevPrio[i] = orNeg(intAt(s, lb + 2, arrow));
-    const stA = skipSpaces(s, s.indexOf(']', lb) + 1, arrow);
+    const rb = find(s, ']', lb, arrow);
+    if (rb < 0) return false;
+    const stA = skipSpaces(s, rb + 1, arrow);
     const bits = pluginStateBits(s.slice(stA, arrow));
     if (bits < 0) return false;
     c.prevState[i] = bits;
     const na = arrow + 5;
-    const nlb = s.lastIndexOf(' [', e);
-    if (nlb < na) return false;
-    const ncolon = s.lastIndexOf(':', nlb);
-    if (ncolon < na) return false;
+    const nlb = rfind(s, ' [', e - 2, na);
+    if (nlb < 0) return false;
+    const ncolon = rfind(s, ':', nlb, na);
+    if (ncolon < 0) return false;
     const nextPid = intAt(s, ncolon + 1, nlb);
     if (Number.isNaN(nextPid)) return false;
     c.nextPid[i] = nextPid;
@@ -124,16 +126,17 @@ export const parseWakeup: PayloadParser = (m, ev, s, a, e, kind) => {
     c.targetCpu[i] = intKey(s, 'target_cpu=', scan.pos, e);
   } else {
     const te = trimEnd(s, a, e);
-    const lb = s.lastIndexOf(' [', te);
-    if (lb < a) return false;
-    const colon = s.lastIndexOf(':', lb);
-    if (colon < a) return false;
+    const lb = rfind(s, ' [', te - 2, a);
+    if (lb < 0) return false;
+    const colon = rfind(s, ':', lb, a);
+    if (colon < 0) return false;
     const tid = intAt(s, colon + 1, lb);
     if (Number.isNaN(tid)) return false;
     c.tid[i] = tid;
     c.comm[i] = m.comm(tid, s, a, colon);
     c.prio[i] = orNeg(intAt(s, lb + 2, te));
-    const rb = s.indexOf(']', lb);
+    const rb = find(s, ']', lb, te);
+    if (rb < 0) return false;
     c.success[i] = intKey(s, 'success=', rb + 1, te);
     c.targetCpu[i] = intKey(s, 'CPU:', rb + 1, te);
   }
