@@ -111,7 +111,7 @@ function printable(s: string): string {
 }
 
 function formatText(sc: ScenarioOnDisk, a: AlignedScenario, probes: ProbeMeasurement[]): string {
-  const lines: string[] = [`${printable(a.name)} (${sc.file})`];
+  const lines: string[] = [sc.file.startsWith('(') ? printable(a.name) : `${printable(a.name)} (${sc.file})`];
   for (const g of a.guests) {
     const v = [...g.vcpus.tids].map(([c, t]) => `${c}->${t}`).join(' ');
     lines.push(
@@ -140,7 +140,7 @@ function formatText(sc: ScenarioOnDisk, a: AlignedScenario, probes: ProbeMeasure
     ]);
   }
   const w = head.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const r of rows) lines.push('  ' + r.map((c, i) => (i < 2 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  '));
+  for (const r of rows) lines.push(('  ' + r.map((c, i) => (i < 2 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ')).trimEnd());
   lines.push('  (latencies in µs)');
   for (const wmsg of [...a.warnings, ...probes.flatMap((p) => p.warnings)]) lines.push(`  warning: ${printable(wmsg)}`);
   return lines.join('\n') + '\n';
