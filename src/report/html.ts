@@ -10,11 +10,12 @@ import type { Figure } from './figures.js';
 const CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data: blob:; font-src data:";
 
 const CSS = `
-body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1400px;padding:16px 24px;color:#222}
+body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1600px;padding:16px 24px;color:#222}
 h1{font-size:22px;margin:8px 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
 h3{font-size:15px;margin:18px 0 6px}
 table{border-collapse:collapse;margin:6px 0 4px;font-variant-numeric:tabular-nums}
-th,td{border:1px solid #ddd;padding:3px 7px;vertical-align:top}th{background:#f4f4f4;font-weight:600}
+th,td{border:1px solid #ddd;padding:3px 6px;vertical-align:top;font-size:13px}
+.scroll td,.scroll th{white-space:nowrap}th{background:#f4f4f4;font-weight:600;text-align:left}
 td.r{text-align:right}th.grp{text-align:center;background:#e9eef5}
 .note{color:#666;font-size:12px;margin:2px 0}
 .chart{width:100%;min-height:260px;margin:10px 0 18px}

@@ -40,6 +40,13 @@ function kvTable(rows: Array<[string, unknown]>): string {
   return `<table>${rows.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(val(v))}</td></tr>`).join('')}</table>`;
 }
 
+/** Nested capture facts (versions, clock sync, buffer stats) as dotted keys, one level per object. */
+function flatten(o: Record<string, unknown>, prefix = ''): Array<[string, unknown]> {
+  return Object.entries(o).flatMap(([k, v]): Array<[string, unknown]> =>
+    v && typeof v === 'object' && !Array.isArray(v) ? flatten(v as Record<string, unknown>, `${prefix}${k}.`) : [[`${prefix}${k}`, v]],
+  );
+}
+
 function gridTable(head: string[], rows: unknown[][]): string {
   const cell = (v: unknown) => escapeHtml(v === null || v === undefined ? '-' : typeof v === 'string' ? v : typeof v === 'number' ? String(v) : JSON.stringify(v));
   return `<div class="scroll"><table><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows
@@ -56,7 +63,7 @@ function scenarioSection(f: ScenarioFacts, result: CompareResult): string {
       ['captured policy', f.capturedPolicy ?? 'unknown'],
       ['host load', f.load ?? 'not recorded'],
       ['probe interval µs', f.intervalUs ?? 'not recorded'],
-      ...Object.entries(f.capture).filter(([k]) => !['load', 'intervalUs'].includes(k)),
+      ...flatten(Object.fromEntries(Object.entries(f.capture).filter(([k]) => !['load', 'intervalUs'].includes(k)))),
     ]),
   );
   out.push('<h4>Machines</h4>');
