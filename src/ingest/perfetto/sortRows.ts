@@ -14,9 +14,13 @@ export function timeOrder(ts: Float64Array, n: number): Uint32Array | null {
   let bounds: number[] = [0];
   for (let i = 1; i < n; i++) if (ts[i]! < ts[i - 1]!) bounds.push(i);
   bounds.push(n);
+  // Keys travel with the indices so the merge compares sequentially read values.
   let a = new Uint32Array(n);
   let b = new Uint32Array(n);
+  let ka = new Float64Array(n);
+  let kb = new Float64Array(n);
   for (let i = 0; i < n; i++) a[i] = i;
+  ka.set(ts.subarray(0, n));
   while (bounds.length > 2) {
     const next: number[] = [0];
     for (let k = 0; k + 1 < bounds.length; k += 2) {
@@ -26,9 +30,23 @@ export function timeOrder(ts: Float64Array, n: number): Uint32Array | null {
       let i = lo;
       let j = mid;
       let o = lo;
-      while (i < mid && j < hi) b[o++] = ts[a[j]!]! < ts[a[i]!]! ? a[j++]! : a[i++]!;
-      while (i < mid) b[o++] = a[i++]!;
-      while (j < hi) b[o++] = a[j++]!;
+      while (i < mid && j < hi) {
+        if (ka[j]! < ka[i]!) {
+          kb[o] = ka[j]!;
+          b[o++] = a[j++]!;
+        } else {
+          kb[o] = ka[i]!;
+          b[o++] = a[i++]!;
+        }
+      }
+      while (i < mid) {
+        kb[o] = ka[i]!;
+        b[o++] = a[i++]!;
+      }
+      while (j < hi) {
+        kb[o] = ka[j]!;
+        b[o++] = a[j++]!;
+      }
       next.push(hi);
     }
     if (next[next.length - 1] !== n) next.push(n);
@@ -36,42 +54,45 @@ export function timeOrder(ts: Float64Array, n: number): Uint32Array | null {
     const t = a;
     a = b;
     b = t;
+    const tk = ka;
+    ka = kb;
+    kb = tk;
   }
   return a;
 }
 
 function gF64(x: Float64Array, p: Uint32Array, n: number): Float64Array {
-  const o = new Float64Array(x.length);
+  const o = new Float64Array(n);
   for (let i = 0; i < n; i++) o[i] = x[p[i]!]!;
   return o;
 }
 function gI32(x: Int32Array, p: Uint32Array, n: number): Int32Array {
-  const o = new Int32Array(x.length);
+  const o = new Int32Array(n);
   for (let i = 0; i < n; i++) o[i] = x[p[i]!]!;
   return o;
 }
 function gU32(x: Uint32Array, p: Uint32Array, n: number): Uint32Array {
-  const o = new Uint32Array(x.length);
+  const o = new Uint32Array(n);
   for (let i = 0; i < n; i++) o[i] = x[p[i]!]!;
   return o;
 }
 function gI16(x: Int16Array, p: Uint32Array, n: number): Int16Array {
-  const o = new Int16Array(x.length);
+  const o = new Int16Array(n);
   for (let i = 0; i < n; i++) o[i] = x[p[i]!]!;
   return o;
 }
 function gU16(x: Uint16Array, p: Uint32Array, n: number): Uint16Array {
-  const o = new Uint16Array(x.length);
+  const o = new Uint16Array(n);
   for (let i = 0; i < n; i++) o[i] = x[p[i]!]!;
   return o;
 }
 export function gU8(x: Uint8Array, p: Uint32Array, n: number): Uint8Array {
-  const o = new Uint8Array(x.length);
+  const o = new Uint8Array(n);
   for (let i = 0; i < n; i++) o[i] = x[p[i]!]!;
   return o;
 }
 function gStr(x: string[], p: Uint32Array, n: number): string[] {
-  const o = new Array<string>(x.length);
+  const o = new Array<string>(n);
   for (let i = 0; i < n; i++) o[i] = x[p[i]!]!;
   return o;
 }

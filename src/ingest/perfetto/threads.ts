@@ -13,19 +13,36 @@ export function buildThreads(t: TraceTables, tree: readonly TreeThread[], tgids:
   const seen = new TidSet();
   // tid 0 is a different idle task on every CPU (swapper/N): one span per name, not a new span
   // each time another CPU's idle task shows up.
-  const idleFirst = new Map<number, number>();
-  const idleLast = new Map<number, number>();
+  const idleFirst = new Float64Array(t.strings.length).fill(Infinity);
+  const idleLast = new Float64Array(t.strings.length).fill(-Infinity);
+  // Most sightings repeat a thread's current name: a direct-mapped cache keeps runs of them out of
+  // MachineBuilder.thread (a Map lookup each); only a run's first and last sighting are reported,
+  // which gives the same spans.
+  const CACHE = 4096;
+  const cTid = new Int32Array(CACHE).fill(-1);
+  const cComm = new Int32Array(CACHE);
+  const cLast = new Float64Array(CACHE);
+  const cDirty = new Uint8Array(CACHE);
   const see = (tid: number, comm: number, ts: number) => {
     if (comm < 0) return;
     if (tid === 0) {
-      const f = idleFirst.get(comm);
-      if (f === undefined || ts < f) idleFirst.set(comm, ts);
-      const l = idleLast.get(comm);
-      if (l === undefined || ts > l) idleLast.set(comm, ts);
+      if (ts < idleFirst[comm]!) idleFirst[comm] = ts;
+      if (ts > idleLast[comm]!) idleLast[comm] = ts;
       return;
     }
+    const h = tid & (CACHE - 1);
+    if (cTid[h] === tid && cComm[h] === comm) {
+      cLast[h] = ts;
+      cDirty[h] = 1;
+      return;
+    }
+    if (cTid[h]! >= 0 && cDirty[h]) tb.thread(cTid[h]!, cComm[h]!, cLast[h]!);
     seen.add(tid);
     tb.thread(tid, comm, ts);
+    cTid[h] = tid;
+    cComm[h] = comm;
+    cLast[h] = ts;
+    cDirty[h] = 0;
   };
   const sw = t.sched_switch.cols;
   const wk = t.sched_wakeup.cols;
@@ -73,10 +90,14 @@ export function buildThreads(t: TraceTables, tree: readonly TreeThread[], tgids:
       }
     }
   }
-  if (idleFirst.size) seen.add(0);
-  for (const [comm, first] of [...idleFirst].sort((a, z) => a[1] - z[1] || a[0] - z[0])) {
-    tb.thread(0, comm, first);
-    tb.thread(0, comm, idleLast.get(comm)!);
+  for (let h = 0; h < CACHE; h++) if (cTid[h]! >= 0 && cDirty[h]) tb.thread(cTid[h]!, cComm[h]!, cLast[h]!);
+  const idle: number[] = [];
+  for (let comm = 0; comm < idleFirst.length; comm++) if (idleFirst[comm]! !== Infinity) idle.push(comm);
+  if (idle.length) seen.add(0);
+  idle.sort((a, z) => idleFirst[a]! - idleFirst[z]! || a - z);
+  for (const comm of idle) {
+    tb.thread(0, comm, idleFirst[comm]!);
+    tb.thread(0, comm, idleLast[comm]!);
   }
   // process_tree names only for threads no event named: events are the better record over time.
   const pool = tb.pool;
