@@ -11,7 +11,7 @@ import {
   type MachineBuilder,
 } from '../../tables/index.js';
 import type { EventFormat, FieldDef } from './formatFile.js';
-import { asciiZ, fixedEnd, hex64, hiLoReader, numReader, strReader, type NumReader, type StrReader } from './fieldAccess.js';
+import { HL, ByteInterner, asciiZ, fixedEnd, hex64, hiLoReader, numReader, strIdReader, strReader, type NumReader, type StrIdReader, type StrReader } from './fieldAccess.js';
 import {
   evalExpr,
   formatOne,
@@ -25,6 +25,7 @@ import {
   type Value,
 } from './printFmt.js';
 import type { Kallsyms } from './kallsyms.js';
+import type { ThreadTracker } from './threadTracker.js';
 
 // One decoder per event type, built from that file's format: it writes one row into the
 // matching table. Typed fields are read straight from the record bytes; print-fmt rendering
@@ -39,6 +40,9 @@ export interface DecodeContext {
   printk: Map<bigint, string>;
   /** pid -> comm string id from saved cmdlines. */
   cmdlines: Map<number, number>;
+  /** Comm/name bytes -> string id, shared by all decoders. */
+  interner: ByteInterner;
+  threads: ThreadTracker;
 }
 
 /** Writes one event. `rec` is the offset of common_type in `data`. */
@@ -87,6 +91,9 @@ class EventKit {
   }
   str(name: string): StrReader | null {
     return strReader(this.ev.byName.get(name), this.ctx.little);
+  }
+  strId(name: string): StrIdReader | null {
+    return strIdReader(this.ev.byName.get(name), this.ctx.little, this.ctx.interner);
   }
   field(...names: string[]): FieldDef | undefined {
     for (const n of names) {
@@ -219,15 +226,17 @@ export function buildDecoder(ev: EventFormat, ctx: DecodeContext): BuiltDecoder 
 
 const NONE_NUM: NumReader = () => -1;
 const NONE_STR: StrReader = () => '';
+const NONE_ID: StrIdReader = () => -1;
 
 function schedSwitch(kit: EventKit): Decoder {
   const { b } = kit.ctx;
+  const th = kit.ctx.threads;
   const t = b.sched_switch;
-  const prevComm = kit.str('prev_comm') ?? NONE_STR;
+  const prevComm = kit.strId('prev_comm') ?? NONE_ID;
   const prevPid = kit.num('prev_pid') ?? NONE_NUM;
   const prevPrio = kit.num('prev_prio') ?? NONE_NUM;
   const prevState = kit.num('prev_state') ?? NONE_NUM;
-  const nextComm = kit.str('next_comm') ?? NONE_STR;
+  const nextComm = kit.strId('next_comm') ?? NONE_ID;
   const nextPid = kit.num('next_pid') ?? NONE_NUM;
   const nextPrio = kit.num('next_prio') ?? NONE_NUM;
   // prev_state is decoded with the file's own print-fmt bit table (it changed across kernels),
@@ -235,18 +244,65 @@ function schedSwitch(kit: EventKit): Decoder {
   const stateArg = kit.argAfter('prev_state=');
   const hasIdleLetter = !!kit.ev.printFmt && /\{\s*0x0*80\s*,\s*"I"\s*\}/.test(kit.ev.printFmt);
   const pre414 = kit.ctx.kernel ? kit.ctx.kernel[0] * 1000 + kit.ctx.kernel[1] < 4014 : !hasIdleLetter;
+  // Raw states are small bit masks: a typed-array memo, with a Map for anything larger.
+  const SMALL = 1 << 13;
+  const memoSmall = new Int32Array(SMALL).fill(-2);
   const memo = new Map<number, number>();
-  const state = (data: Uint8Array, view: DataView, rec: number, len: number, raw: number): number => {
-    let m = memo.get(raw);
-    if (m !== undefined) return m;
-    m = TaskState.UNKNOWN;
+  const decodeState = (data: Uint8Array, view: DataView, rec: number, len: number, raw: number): number => {
+    let m: number = TaskState.UNKNOWN;
     const a = kit.evalArg(stateArg, data, view, rec, len);
     const plus = kit.evalArg(stateArg + 1, data, view, rec, len);
     if (typeof a === 'string' && (plus === null || typeof plus === 'string')) m = parseTaskStateText(a + (plus ?? ''), pre414);
     if (m === TaskState.UNKNOWN) m = decodeTaskStateMask(raw, kit.ctx.kernel ?? (pre414 ? [4, 9] : null));
-    memo.set(raw, m);
     return m;
   };
+  const state = (data: Uint8Array, view: DataView, rec: number, len: number, raw: number): number => {
+    if (raw >= 0 && raw < SMALL) {
+      let m = memoSmall[raw]!;
+      if (m === -2) memoSmall[raw] = m = decodeState(data, view, rec, len, raw);
+      return m;
+    }
+    let m = memo.get(raw);
+    if (m === undefined) memo.set(raw, (m = decodeState(data, view, rec, len, raw)));
+    return m;
+  };
+  // Fast path for the universal layout (4-byte pid/prio, 4- or 8-byte state): constant offsets,
+  // no reader closures.
+  const little = kit.ctx.little;
+  const o32 = (name: string) => {
+    const f = kit.ev.byName.get(name);
+    return f && f.size === 4 && f.loc === 'none' && f.arrayLen < 0 ? f.offset : -1;
+  };
+  const sf = kit.ev.byName.get('prev_state');
+  const oState = sf && sf.loc === 'none' && sf.arrayLen < 0 && (sf.size === 4 || sf.size === 8) ? sf.offset + (!little && sf.size === 8 ? 4 : 0) : -1;
+  const oPP = o32('prev_pid');
+  const oPr = o32('prev_prio');
+  const oNP = o32('next_pid');
+  const oNr = o32('next_prio');
+  if (oState >= 0 && oPP >= 0 && oPr >= 0 && oNP >= 0 && oNr >= 0) {
+    return (data, view, rec, len, ts, cpu, pid, flags) => {
+      const i = t.row();
+      const c = t.c;
+      c.tsNs[i] = ts;
+      c.seq[i] = b.seq();
+      c.cpu[i] = cpu;
+      c.pid[i] = pid;
+      c.flags[i] = flags;
+      const pc = prevComm(data, view, rec, len);
+      const pp = view.getInt32(rec + oPP, little);
+      const nc = nextComm(data, view, rec, len);
+      const np = view.getInt32(rec + oNP, little);
+      c.prevComm[i] = pc;
+      c.prevPid[i] = pp;
+      c.prevPrio[i] = view.getInt32(rec + oPr, little);
+      c.prevState[i] = state(data, view, rec, len, view.getInt32(rec + oState, little));
+      c.nextComm[i] = nc;
+      c.nextPid[i] = np;
+      c.nextPrio[i] = view.getInt32(rec + oNr, little);
+      th.see(pp, pc, ts);
+      th.see(np, nc, ts);
+    };
+  }
   return (data, view, rec, len, ts, cpu, pid, flags) => {
     const i = t.row();
     const c = t.c;
@@ -255,9 +311,9 @@ function schedSwitch(kit: EventKit): Decoder {
     c.cpu[i] = cpu;
     c.pid[i] = pid;
     c.flags[i] = flags;
-    const pc = b.str(prevComm(data, view, rec, len));
+    const pc = prevComm(data, view, rec, len);
     const pp = prevPid(view, rec);
-    const nc = b.str(nextComm(data, view, rec, len));
+    const nc = nextComm(data, view, rec, len);
     const np = nextPid(view, rec);
     c.prevComm[i] = pc;
     c.prevPid[i] = pp;
@@ -266,19 +322,48 @@ function schedSwitch(kit: EventKit): Decoder {
     c.nextComm[i] = nc;
     c.nextPid[i] = np;
     c.nextPrio[i] = nextPrio(view, rec);
-    b.thread(pp, pc, ts);
-    b.thread(np, nc, ts);
+    th.see(pp, pc, ts);
+    th.see(np, nc, ts);
   };
 }
 
 function schedWakeup(kit: EventKit, kind: number): Decoder {
   const { b } = kit.ctx;
+  const th = kit.ctx.threads;
   const t = b.sched_wakeup;
-  const comm = kit.str('comm') ?? NONE_STR;
+  const comm = kit.strId('comm') ?? NONE_ID;
   const tid = kit.num('pid') ?? NONE_NUM;
   const prio = kit.num('prio') ?? NONE_NUM;
   const target = kit.num('target_cpu') ?? NONE_NUM;
   const success = kit.num('success');
+  const little = kit.ctx.little;
+  const o32 = (name: string) => {
+    const f = kit.ev.byName.get(name);
+    return f && f.size === 4 && f.loc === 'none' && f.arrayLen < 0 ? f.offset : -1;
+  };
+  const oPid = o32('pid');
+  const oPrio = o32('prio');
+  const oTarget = o32('target_cpu');
+  if (oPid >= 0 && oPrio >= 0 && oTarget >= 0 && !success) {
+    return (data, view, rec, len, ts, cpu, pid, flags) => {
+      const i = t.row();
+      const c = t.c;
+      c.tsNs[i] = ts;
+      c.seq[i] = b.seq();
+      c.cpu[i] = cpu;
+      c.pid[i] = pid;
+      c.flags[i] = flags;
+      c.kind[i] = kind;
+      const cm = comm(data, view, rec, len);
+      const p = view.getInt32(rec + oPid, little);
+      c.comm[i] = cm;
+      c.tid[i] = p;
+      c.prio[i] = view.getInt32(rec + oPrio, little);
+      c.targetCpu[i] = view.getInt32(rec + oTarget, little);
+      c.success[i] = -1;
+      th.see(p, cm, ts);
+    };
+  }
   return (data, view, rec, len, ts, cpu, pid, flags) => {
     const i = t.row();
     const c = t.c;
@@ -288,21 +373,22 @@ function schedWakeup(kit: EventKit, kind: number): Decoder {
     c.pid[i] = pid;
     c.flags[i] = flags;
     c.kind[i] = kind;
-    const cm = b.str(comm(data, view, rec, len));
+    const cm = comm(data, view, rec, len);
     const p = tid(view, rec);
     c.comm[i] = cm;
     c.tid[i] = p;
     c.prio[i] = prio(view, rec);
     c.targetCpu[i] = target(view, rec);
     c.success[i] = success ? success(view, rec) : -1;
-    b.thread(p, cm, ts);
+    th.see(p, cm, ts);
   };
 }
 
 function schedMigrate(kit: EventKit): Decoder {
   const { b } = kit.ctx;
+  const th = kit.ctx.threads;
   const t = b.sched_migrate;
-  const comm = kit.str('comm') ?? NONE_STR;
+  const comm = kit.strId('comm') ?? NONE_ID;
   const tid = kit.num('pid') ?? NONE_NUM;
   const prio = kit.num('prio') ?? NONE_NUM;
   const orig = kit.num('orig_cpu') ?? NONE_NUM;
@@ -315,19 +401,20 @@ function schedMigrate(kit: EventKit): Decoder {
     c.cpu[i] = cpu;
     c.pid[i] = pid;
     c.flags[i] = flags;
-    const cm = b.str(comm(data, view, rec, len));
+    const cm = comm(data, view, rec, len);
     const p = tid(view, rec);
     c.comm[i] = cm;
     c.tid[i] = p;
     c.prio[i] = prio(view, rec);
     c.origCpu[i] = orig(view, rec);
     c.destCpu[i] = dest(view, rec);
-    b.thread(p, cm, ts);
+    th.see(p, cm, ts);
   };
 }
 
 function schedProcess(kit: EventKit, kind: number): Decoder {
   const { b } = kit.ctx;
+  const th = kit.ctx.threads;
   const t = b.sched_process;
   let comm: StrReader;
   let tid: NumReader;
@@ -373,12 +460,12 @@ function schedProcess(kit: EventKit, kind: number): Decoder {
     c.childComm[i] = cc;
     c.childTid[i] = kind === ProcessKind.RENAME ? p : ct;
     if (kind === ProcessKind.FORK) {
-      b.thread(p, cm, ts);
-      b.thread(ct, cc, ts);
+      th.see(p, cm, ts);
+      th.see(ct, cc, ts);
     } else if (kind === ProcessKind.RENAME) {
-      b.thread(p, cc, ts);
+      th.see(p, cc, ts);
     } else if (kind !== ProcessKind.EXEC) {
-      b.thread(p, cm, ts);
+      th.see(p, cm, ts);
     }
   };
 }
@@ -511,11 +598,15 @@ function hrtimer(kit: EventKit, kind: number): Decoder {
     c.flags[i] = flags;
     c.kind[i] = kind;
     if (addr) {
-      const [hi, lo] = addr(view, rec);
+      addr(view, rec);
+      const hi = HL[0]!;
+      const lo = HL[1]!;
       c.hrtimer[i] = cached(hi, lo, () => hex64(hi, lo));
     } else c.hrtimer[i] = -1;
     if (fn) {
-      const [hi, lo] = fn(view, rec);
+      fn(view, rec);
+      const hi = HL[0]!;
+      const lo = HL[1]!;
       c.function[i] = fnName(hi, lo);
     } else c.function[i] = -1;
     c.expiresNs[i] = expires(view, rec);
@@ -629,17 +720,23 @@ function markers(kit: EventKit, kind: number): Decoder {
     c.flags[i] = flags;
     c.kind[i] = kind;
     if (ip) {
-      const [hi, lo] = ip(view, rec);
+      ip(view, rec);
+      const hi = HL[0]!;
+      const lo = HL[1]!;
       c.ip[i] = ipName(hi, lo);
     } else c.ip[i] = -1;
     let text: string;
     if (kind === MarkerKind.BPRINT && fmtAddr && bufField) {
-      const [hi, lo] = fmtAddr(view, rec);
+      fmtAddr(view, rec);
+      const hi = HL[0]!;
+      const lo = HL[1]!;
       const fmt = printkText(hi, lo);
       const start = rec + bufField.offset;
       text = fmt === null ? `[unknown printk format ${hex64(hi, lo)}]` : bprintf(fmt, data, view, start, rec + len, little, kernelLong, env);
     } else if (kind === MarkerKind.BPUTS && strAddr) {
-      const [hi, lo] = strAddr(view, rec);
+      strAddr(view, rec);
+      const hi = HL[0]!;
+      const lo = HL[1]!;
       text = printkText(hi, lo) ?? `[unknown string ${hex64(hi, lo)}]`;
     } else if (buf) {
       text = buf(data, view, rec, len);

@@ -28,14 +28,25 @@ export function numReader(f: FieldDef | undefined, little: boolean): NumReader |
   }
 }
 
-/** u64 field as [hi, lo] u32 halves, for addresses that do not fit a double. */
-export function hiLoReader(f: FieldDef | undefined, little: boolean): ((v: DataView, r: number) => [number, number]) | null {
+/** The last hiLoReader result: [hi, lo] u32 halves (a shared scratch, to allocate nothing per event). */
+export const HL = new Uint32Array(2);
+
+/** u64 field as hi/lo u32 halves written to HL, for addresses that do not fit a double. */
+export function hiLoReader(f: FieldDef | undefined, little: boolean): ((v: DataView, r: number) => void) | null {
   if (!f || f.loc !== 'none' || f.arrayLen >= 0 || (f.size !== 8 && f.size !== 4)) return null;
   const o = f.offset;
-  if (f.size === 4) return (v, r) => [0, v.getUint32(r + o, little)];
+  if (f.size === 4) {
+    return (v, r) => {
+      HL[0] = 0;
+      HL[1] = v.getUint32(r + o, little);
+    };
+  }
   const lo = little ? 0 : 4;
   const hi = little ? 4 : 0;
-  return (v, r) => [v.getUint32(r + o + hi, little), v.getUint32(r + o + lo, little)];
+  return (v, r) => {
+    HL[0] = v.getUint32(r + o + hi, little);
+    HL[1] = v.getUint32(r + o + lo, little);
+  };
 }
 
 /** char[N] / __data_loc char[] / __rel_loc char[] as a string (NUL-terminated). */
@@ -85,4 +96,67 @@ export function fixedEnd(fields: FieldDef[]): number {
 
 export function hex64(hi: number, lo: number): string {
   return hi === 0 ? '0x' + lo.toString(16) : '0x' + hi.toString(16) + lo.toString(16).padStart(8, '0');
+}
+
+interface InternEntry {
+  bytes: Uint8Array;
+  id: number;
+  next: InternEntry | null;
+}
+
+/**
+ * Interns NUL-terminated byte strings (comms) without building a JS string per event: a hash
+ * of the bytes finds the id; the string is decoded only the first time those bytes appear.
+ */
+export class ByteInterner {
+  private readonly table = new Map<number, InternEntry>();
+
+  constructor(private readonly intern: (s: string) => number) {}
+
+  id(d: Uint8Array, s: number, e: number): number {
+    let h = 0x811c9dc5;
+    let end = s;
+    while (end < e) {
+      const c = d[end]!;
+      if (c === 0) break;
+      h = Math.imul(h ^ c, 0x01000193);
+      end++;
+    }
+    const n = end - s;
+    h = (h ^ n) | 0;
+    let ent = this.table.get(h) ?? null;
+    const head = ent;
+    while (ent) {
+      const b = ent.bytes;
+      if (b.length === n) {
+        let k = 0;
+        while (k < n && b[k] === d[s + k]) k++;
+        if (k === n) return ent.id;
+      }
+      ent = ent.next;
+    }
+    const id = this.intern(asciiZ(d, s, end));
+    this.table.set(h, { bytes: d.slice(s, end), id, next: head });
+    return id;
+  }
+}
+
+export type StrIdReader = (data: Uint8Array, view: DataView, rec: number, len: number) => number;
+
+/** Like strReader, but returns the interned string id. */
+export function strIdReader(f: FieldDef | undefined, little: boolean, interner: ByteInterner): StrIdReader | null {
+  if (!f) return null;
+  const o = f.offset;
+  if (f.loc === 'none') {
+    const size = f.arrayLen === 0 ? -1 : f.size;
+    return (d, _v, r, len) => interner.id(d, r + o, size < 0 ? r + len : Math.min(r + o + size, r + len));
+  }
+  const rel = f.loc === 'rel';
+  return (d, v, r, len) => {
+    if (o + 4 > len) return interner.id(d, 0, 0);
+    const w = v.getUint32(r + o, little);
+    const s = (rel ? r + o + 4 : r) + (w & 0xffff);
+    const e = Math.min(s + (w >>> 16), r + len);
+    return s < e ? interner.id(d, s, e) : interner.id(d, 0, 0);
+  };
 }

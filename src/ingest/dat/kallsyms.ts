@@ -7,10 +7,18 @@ export interface Sym {
 }
 
 export class Kallsyms {
-  private readonly addrs: BigUint64Array;
-  private readonly names: string[];
+  private addrs = new BigUint64Array(0);
+  private names: string[] = [];
+  private text: string | null;
 
+  /** Parsing a full kallsyms (~5 MB) is deferred to the first lookup: many traces need none. */
   constructor(text: string) {
+    this.text = text;
+  }
+
+  private parse(): void {
+    const text = this.text!;
+    this.text = null;
     const rows: Array<[bigint, string]> = [];
     for (const line of text.split('\n')) {
       const sp1 = line.indexOf(' ');
@@ -38,12 +46,9 @@ export class Kallsyms {
     });
   }
 
-  get size(): number {
-    return this.names.length;
-  }
-
   /** The symbol at or below addr, or null when addr is below every symbol. */
   lookup(addr: bigint): Sym | null {
+    if (this.text !== null) this.parse();
     const a = this.addrs;
     let lo = 0;
     let hi = a.length - 1;

@@ -1,6 +1,7 @@
 import { inflateSync } from 'node:zlib';
 import { decompress as zstdDecompress } from 'fzstd';
 import { Cursor, DatFormatError, decodeText } from './cursor.js';
+import { zstdFrames, type ZstdDecoder } from './zstd.js';
 import { decodeOption, emptyOptions, Opt, type DatCpuData, type DatOptions } from './options.js';
 
 // The file structure of a trace-cmd .dat (formats.md §3.1-3.4): everything but the event data.
@@ -39,6 +40,8 @@ export interface DatLayout {
   latencyText: string | null;
   /** Sections that could not be read; the reader turns these into warnings. */
   problems: string[];
+  /** Which zstd implementation decoded the flyrecord chunks (see zstd.ts). */
+  zstdDecoder: ZstdDecoder | null;
 }
 
 export function hasDatMagic(head: Uint8Array): boolean {
@@ -80,6 +83,7 @@ export function parseLayout(bytes: Uint8Array): DatLayout {
     buffers: [],
     latencyText: null,
     problems: [],
+    zstdDecoder: null,
   };
   if (version === 6) parseV6(c, layout);
   else parseV7(c, layout);
@@ -309,23 +313,48 @@ export function cpuPages(bytes: Uint8Array, l: DatLayout, buf: DatBuffer, cd: Da
   }
   // The recorded size leaves out the chunk-count word, so bound the chunks by the file instead.
   const c = new Cursor(bytes, l.little, cd.offset);
-  const parts: Uint8Array[] = [];
-  let total = 0;
+  const frames: Uint8Array[] = [];
+  const sizes: number[] = [];
+  const ats: number[] = [];
   try {
     const n = c.u32('chunk count');
     for (let i = 0; i < n; i++) {
       const at = c.pos;
       const comp = c.u32('chunk compressed size');
       const raw = c.u32('chunk size');
-      const data = c.bytesN(comp, 'compressed chunk');
-      const out = decompress(l.compression, data, raw, at);
-      parts.push(out);
-      total += out.length;
+      frames.push(c.bytesN(comp, 'compressed chunk'));
+      sizes.push(raw);
+      ats.push(at);
     }
   } catch (e) {
     if (!(e instanceof DatFormatError)) throw e;
     problems.push(`${where}: ${e.message} at byte ${e.offset}; the pages before it are read`);
   }
+  let parts: Uint8Array[] = [];
+  const oneByOne = () => {
+    parts = [];
+    for (let i = 0; i < frames.length; i++) {
+      try {
+        parts.push(decompress(l.compression, frames[i]!, sizes[i]!, ats[i]!));
+      } catch (e) {
+        if (!(e instanceof DatFormatError)) throw e;
+        problems.push(`${where}: ${e.message} at byte ${e.offset}; the pages before it are read`);
+        break;
+      }
+    }
+  };
+  if (l.compression === 'zstd') {
+    try {
+      const r = zstdFrames(frames, sizes);
+      l.zstdDecoder = r.decoder;
+      parts = r.out;
+      if (parts.some((p, i) => p.length !== sizes[i])) oneByOne();
+    } catch {
+      oneByOne();
+    }
+  } else oneByOne();
+  let total = 0;
+  for (const p of parts) total += p.length;
   if (parts.length === 1) return parts[0]!;
   const out = new Uint8Array(total);
   let o = 0;

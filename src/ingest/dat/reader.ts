@@ -1,10 +1,13 @@
-import { readAllBytes, InputError } from '../open.js';
+import { readFile } from 'node:fs/promises';
+import { detectCompression, readAllBytes, readHead, InputError } from '../open.js';
 import type { IngestOptions } from '../registry.js';
 import { Flags, MachineBuilder, kernelMajorMinor, type LostWindow, type Trace } from '../../tables/index.js';
 import { DatFormatError } from './cursor.js';
 import { cpuPages, parseLayout, selectedClock, type DatBuffer, type DatLayout } from './layout.js';
 import { parseFormat, parseHeaderPage, type EventFormat } from './formatFile.js';
 import { Kallsyms, parsePrintk } from './kallsyms.js';
+import { ByteInterner } from './fieldAccess.js';
+import { ThreadTracker } from './threadTracker.js';
 import { buildDecoder, type BuiltDecoder, type DecodeContext } from './decoders.js';
 import { mergeOrder, scanCpuPages, type CpuRecords, type PageLoss } from './ringBuffer.js';
 import { describeTimeShift, makeGuestCorrection } from './timeShift.js';
@@ -15,7 +18,9 @@ import { describeTimeShift, makeGuestCorrection } from './timeShift.js';
 const RAW_COUNTER_CLOCKS = new Set(['x86-tsc', 'counter']);
 
 export async function readDat(path: string, opts: IngestOptions = {}): Promise<Trace> {
-  const bytes = await readAllBytes(path);
+  // Plain files are read in one go; gzip/zstd-wrapped ones are streamed through the decompressor.
+  const comp = detectCompression(await readHead(path, 4).catch(() => new Uint8Array(0)));
+  const bytes = comp === 'none' ? await readFile(path).catch(() => readAllBytes(path)) : await readAllBytes(path);
   opts.onProgress?.(bytes.length, bytes.length);
   return readDatBytes(bytes, path, opts);
 }
@@ -120,15 +125,17 @@ function decodeInto(b: MachineBuilder, bytes: Uint8Array, l: DatLayout, source: 
   const formats = parseFormats(l, b);
   const ph = parseHeaderPage(l.headerPage, l.longSize);
   const kernelLong = ph.commitSize === 4 ? 4 : 8;
-  const syms = l.kallsyms ? new Kallsyms(l.kallsyms) : null;
+  const syms = l.kallsyms.trim() ? new Kallsyms(l.kallsyms) : null;
   const ctx: DecodeContext = {
     b,
     little: l.little,
     kernelLong,
     kernel,
-    syms: syms && syms.size ? syms : null,
+    syms,
     printk: parsePrintk(l.printk),
     cmdlines: parseCmdlines(l.cmdlines, b),
+    interner: new ByteInterner((s) => b.str(s)),
+    threads: new ThreadTracker(b),
   };
 
   // Pages -> per-CPU record index.
@@ -140,6 +147,7 @@ function decodeInto(b: MachineBuilder, bytes: Uint8Array, l: DatLayout, source: 
     cpus.push(scanCpuPages(pages, cd.cpu, l.little, ph, buf.pageSize, losses, buf.compressed ? -1 : cd.offset));
   }
   for (const p of problems) b.warn(p);
+  if (l.zstdDecoder) meta.extra['zstdDecoder'] = l.zstdDecoder;
 
   // Raw clock -> ns: guest TIME_SHIFT correction, then TSC2NSEC, then OFFSET/DATE.
   const shift = o.timeShift ? makeGuestCorrection(o.timeShift) : null;
@@ -226,6 +234,7 @@ function decodeInto(b: MachineBuilder, bytes: Uint8Array, l: DatLayout, source: 
     throw new InputError(source, `undecodable record: ${ex?.text ?? ''}`, { offset: ex?.offset ?? 0 });
   }
 
+  ctx.threads.finish();
   lostWindows(b, cpus, losses, problems);
   registerCommonPids(b, ctx.cmdlines, pidFirst, pidLast);
 }

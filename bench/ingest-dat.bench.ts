@@ -1,0 +1,90 @@
+// trace-cmd .dat reader vs `trace-cmd report FILE > /dev/null` on the same >= 500k-event file.
+//
+// The file: $DAT_BENCH_FILE, else /tmp/vcpu-replay-dat-bench/big.dat, recorded on first use with
+// test/fixtures/dat/record.sh (needs root + tracefs: sched/irq/timer events, stress-ng load, a
+// 40 MB-per-CPU buffer). trace-cmd writes v7+zstd; a v6 uncompressed copy is made with
+// `trace-cmd convert` so that decode speed is also measured without the zstd cost.
+//
+// Both wall and CPU time are printed: the bench machine is shared, so wall time is noisy and
+// CPU time (user+sys of this process / of the trace-cmd child) is the steadier comparison.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readDat } from '../src/ingest/dat/index.js';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const DEFAULT = '/tmp/vcpu-replay-dat-bench/big.dat';
+
+function ensureFile(): string | null {
+  const f = process.env['DAT_BENCH_FILE'] ?? DEFAULT;
+  if (existsSync(f)) return f;
+  if (process.env['DAT_BENCH_FILE'] || process.getuid?.() !== 0) return null;
+  mkdirSync(dirname(f), { recursive: true });
+  process.stderr.write(`ingest-dat bench: recording ${f} (about 10 s)...\n`);
+  execFileSync(join(REPO, 'test/fixtures/dat/record.sh'), [f, '40000', '4'], { stdio: 'inherit' });
+  return existsSync(f) ? f : null;
+}
+
+function ensureV6(f: string): string | null {
+  const out = f.replace(/\.dat$/, '') + '-v6.dat';
+  if (existsSync(out)) return out;
+  const r = spawnSync('trace-cmd', ['convert', '-i', f, '-o', out, '--file-version', '6', '--compression', 'none'], { stdio: 'ignore' });
+  return r.status === 0 && existsSync(out) ? out : null;
+}
+
+async function timeReader(f: string, runs: number): Promise<{ events: number; wallMs: number; cpuMs: number }> {
+  let best = { events: 0, wallMs: Infinity, cpuMs: Infinity };
+  for (let i = 0; i < runs; i++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    const t = await readDat(f);
+    const wallMs = performance.now() - t0;
+    const c = process.cpuUsage(c0);
+    const events = Object.values(t.machines[0]!.meta.eventCounts).reduce((a, b) => a + b, 0);
+    const cpuMs = (c.user + c.system) / 1000;
+    if (wallMs < best.wallMs) best = { events, wallMs, cpuMs };
+  }
+  return best;
+}
+
+function timeTraceCmd(f: string, runs: number): { wallMs: number; cpuMs: number } {
+  let best = { wallMs: Infinity, cpuMs: Infinity };
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    // bash's `times` prints the children's user and sys time on its second line.
+    const out = execFileSync('bash', ['-c', 'trace-cmd report "$1" > /dev/null 2>&1; times', 'bench', f], { encoding: 'utf8' });
+    const wallMs = performance.now() - t0;
+    const line = out.trim().split('\n')[1] ?? '';
+    const secs = [...line.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+    const cpuMs = ((secs[0] ?? NaN) + (secs[1] ?? NaN)) * 1000;
+    if (wallMs < best.wallMs) best = { wallMs, cpuMs };
+  }
+  return best;
+}
+
+export async function run(): Promise<Record<string, number | string>> {
+  const f = ensureFile();
+  if (!f) return { skipped: `no bench file: set DAT_BENCH_FILE or run as root to record ${DEFAULT}` };
+  if (spawnSync('trace-cmd', ['--version']).status === null) return { skipped: 'trace-cmd is not installed' };
+  const out: Record<string, number | string> = { file: f, 'file MB': statSync(f).size / 1e6 };
+  const variants: Array<[string, string | null]> = [
+    ['v7 zstd', f],
+    ['v6 uncompressed', ensureV6(f)],
+  ];
+  for (const [name, file] of variants) {
+    if (!file) continue;
+    await timeReader(file, 1); // warm-up: JIT and page cache
+    const ours = await timeReader(file, 3);
+    const tc = timeTraceCmd(file, 2);
+    out[`${name}: events`] = ours.events;
+    out[`${name}: reader wall ms`] = ours.wallMs;
+    out[`${name}: reader cpu ms`] = ours.cpuMs;
+    out[`${name}: reader M events/s (wall)`] = ours.events / ours.wallMs / 1000;
+    out[`${name}: trace-cmd report wall ms`] = tc.wallMs;
+    out[`${name}: trace-cmd report cpu ms`] = tc.cpuMs;
+    out[`${name}: speedup vs trace-cmd (wall)`] = tc.wallMs / ours.wallMs;
+    out[`${name}: speedup vs trace-cmd (cpu)`] = tc.cpuMs / ours.cpuMs;
+  }
+  return out;
+}
