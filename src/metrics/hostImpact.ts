@@ -15,7 +15,11 @@ export function hostCpuShare(host: TraceTables, vcpuTids: ReadonlySet<number>, t
   const spanNs = endNs - startNs;
   if (!(spanNs > 0)) return null;
   const { tsNs, cpu, prevPid, nextPid } = sw.cols;
-  const since = new Map<number, { pid: number; ts: number }>();
+  let maxCpu = 0;
+  for (let i = 0; i < sw.length; i++) if (cpu[i]! > maxCpu) maxCpu = cpu[i]!;
+  // Per-CPU "who runs since when" in typed arrays: no per-event allocation.
+  const curPid = new Int32Array(maxCpu + 1).fill(-1);
+  const curSince = new Float64Array(maxCpu + 1);
   let vcpu = 0;
   let idle = 0;
   let other = 0;
@@ -29,16 +33,19 @@ export function hostCpuShare(host: TraceTables, vcpuTids: ReadonlySet<number>, t
       perTid.set(pid, (perTid.get(pid) ?? 0) + ns);
     }
   };
+  let seenCpus = 0;
   for (let i = 0; i < sw.length; i++) {
     const c = cpu[i]!;
-    const cur = since.get(c);
-    charge(prevPid[i]!, tsNs[i]! - (cur ? cur.ts : startNs));
-    since.set(c, { pid: nextPid[i]!, ts: tsNs[i]! });
+    if (c < 0) continue;
+    if (curPid[c] === -1) seenCpus++;
+    charge(prevPid[i]!, tsNs[i]! - (curPid[c] === -1 ? startNs : curSince[c]!));
+    curPid[c] = nextPid[i]!;
+    curSince[c] = tsNs[i]!;
   }
-  for (const cur of since.values()) charge(cur.pid, endNs - cur.ts);
+  for (let c = 0; c <= maxCpu; c++) if (curPid[c] !== -1) charge(curPid[c]!, endNs - curSince[c]!);
   // CPUs with no switch at all were idle (or ran one task throughout: unknowable, call it idle).
-  const cpus = Math.max(host.meta.cpuCount ?? 0, since.size);
-  idle += (cpus - since.size) * spanNs;
+  const cpus = Math.max(host.meta.cpuCount ?? 0, seenCpus);
+  idle += (cpus - seenCpus) * spanNs;
   const total = cpus * spanNs;
   const commOf = latestComms(host);
   const topOther = [...perTid]
