@@ -18,6 +18,7 @@ export const line = {
   rawCounter: false,
   evStart: 0,
   evEnd: 0,
+  evHash: 0,
   payStart: 0,
 };
 
@@ -86,9 +87,29 @@ function tailBefore(s: string, a: number, i: number): boolean {
   return true;
 }
 
+/** 31^n mod 2^32, to fold the length seed into a hash computed from 0. */
+const POW31 = new Int32Array(64);
+POW31[0] = 1;
+for (let k = 1; k < 64; k++) POW31[k] = Math.imul(POW31[k - 1]!, 31);
+
+// Where the native indexOf last found '[' in the current chunk: lines before it have none, so a
+// run of bracket-less lines costs one scan, not one per line.
+let bracketStr = '';
+let bracketFrom = 0;
+let bracketAt = -1;
+
+function firstBracket(s: string, a: number, e: number): number {
+  if (s !== bracketStr || a < bracketFrom || (bracketAt >= 0 && a > bracketAt)) {
+    bracketStr = s;
+    bracketFrom = a;
+    bracketAt = s.indexOf('[', a);
+  }
+  return bracketAt >= 0 && bracketAt < e ? bracketAt : -1;
+}
+
 /** Scan an event line in [a, e). True when it has the common layout; fields are in `line`. */
 export function scanEventLine(s: string, a: number, e: number): boolean {
-  let i = find(s, '[', a, e);
+  let i = firstBracket(s, a, e);
   let j = 0;
   for (;;) {
     if (i < 0) return false;
@@ -148,8 +169,17 @@ export function scanEventLine(s: string, a: number, e: number): boolean {
     p = skipSpaces(s, rp + 1, e);
   }
   const n0 = p;
-  while (p < e && isNameChar(s.charCodeAt(p))) p++;
+  // the intern hash of the name (see MachineState.intern), computed while scanning it
+  let h = 0;
+  let nc = 0;
+  for (; p < e; p++) {
+    const c = s.charCodeAt(p);
+    if (!isNameChar(c)) break;
+    h = (Math.imul(h, 31) + c) | 0;
+    nc++;
+  }
   if (p === n0) return false;
+  line.evHash = (h + Math.imul(nc, POW31[nc & 63]!)) | 0;
   line.evStart = n0;
   line.evEnd = p;
   const sep = s.charCodeAt(p);

@@ -46,6 +46,11 @@ export class MachineState {
   intern(s: string, a: number, e: number): number {
     let h = e - a;
     for (let p = a; p < e; p++) h = (Math.imul(h, 31) + s.charCodeAt(p)) | 0;
+    return this.internHashed(s, a, e, h);
+  }
+
+  /** intern() with the hash already computed (seeded with the length, then h*31 + char). */
+  internHashed(s: string, a: number, e: number, h: number): number {
     const slot = (h ^ (h >>> 13)) & (INTERN_SLOTS - 1);
     const v = this.cacheStr[slot]!;
     if (v.length === e - a && s.startsWith(v, a)) return this.cacheId[slot]!;

@@ -113,7 +113,7 @@ export class TextTraceParser implements LineSink {
     ev.flags = line.flags;
     const b = m.b;
     m.thread(line.pid, line.pid === 0 ? -1 : m.comm(line.pid, s, line.commStart, line.commEnd), ts, line.tgid);
-    const nameId = m.intern(s, line.evStart, line.evEnd);
+    const nameId = m.internHashed(s, line.evStart, line.evEnd, line.evHash);
     const entries = this.entries.get(m)!;
     let entry = entries[nameId];
     if (!entry) {
