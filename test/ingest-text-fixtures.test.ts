@@ -210,6 +210,23 @@ describe('trace-cmd report variants', () => {
     ]);
   });
 
+  it('-t ns timestamps, --ts-diff deltas, LOST EVENTS without a count', async () => {
+    const { m } = await one('trace-cmd-ns-tsdiff.txt');
+    expect(rows(m, 'sched_switch', ['tsNs', 'prevComm', 'nextComm'])).toEqual([[162534215742123, 'trace-cmd', 'swapper/5']]);
+    expect(rows(m, 'sched_wakeup', ['tsNs', 'kind', 'comm', 'tid', 'targetCpu'])).toEqual([[162534215800500, 0, 'CPU 0/KVM', 7001, 5]]);
+    expect(rows(m, 'kvm', ['tsNs', 'pid', 'vcpuId'])).toEqual([[162534215900000, 7001, 0]]);
+    expect(m.meta.lost).toEqual([
+      { cpu: 5, startNs: 162534215800500, endNs: 162534215900000, events: null, kind: 'lost', detail: 'CPU:5 [LOST EVENTS]' },
+    ]);
+  });
+
+  it('raw counter longer than 12 digits glued to the CPU bracket', async () => {
+    const { m } = await one('trace-cmd-counter-glued.txt');
+    expect(m.meta.timeUnit).toBe('ticks');
+    expect(rows(m, 'kvm', ['tsNs', 'cpu', 'pid', 'vcpuId', 'value'])).toEqual([[303280081900681, 5, 533825, 1, 10000]]);
+    expect(rows(m, 'sched_wakeup', ['tsNs', 'cpu', 'comm', 'tid'])).toEqual([[12345678901, 4, 'CPU 1/KVM', 533830]]);
+  });
+
   it('multi-file prefixes: one machine per prefix', async () => {
     const t = await ingest(fixture('trace-cmd-multi.txt'));
     expect(t.machines.map((m) => [m.meta.machine, m.meta.cpuCount, m.meta.eventCounts])).toEqual([
