@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFtraceTextFile } from '../src/tables/ftraceTextWriter.js';
 import { alignScenario } from '../src/align/alignScenario.js';
-import { loadScenario } from '../src/scenario/index.js';
+import { loadScenario, scenarioFromFiles } from '../src/scenario/index.js';
+import { writePerfetto } from '../src/report/perfetto/index.js';
 import { measureScenarioLatency } from '../src/metrics/latency.js';
 import { syntheticPair } from './helpers/alignFixtures.js';
 
@@ -54,5 +55,22 @@ describe('alignScenario on trace files', () => {
     await writeFtraceTextFile(join(dir, 'guest.txt'), guest);
     const a = await alignScenario(await loadScenario(dir));
     expect(() => measureScenarioLatency(a)).toThrow(/no probe task.*CPU 0\/TCG.*--task/);
+  });
+
+  it('a multi-machine Perfetto trace: guest machine found in the host file, clock from RemoteClockSync', async () => {
+    const truth = 5_000_000_000;
+    const { host, guest, vcpuTids } = syntheticPair({ seed: 80, offsetNs: truth, durationNs: 5e8 });
+    // trace processor convention: offset = client - host
+    guest.meta.extra['remoteClockSync'] = { offsetNs: -truth, uncertaintyNs: 200, rounds: 2 };
+    const dir = await mkdtemp(join(tmpdir(), 'align-pf-'));
+    const file = join(dir, 'vm.perfetto-trace');
+    await writeFile(file, writePerfetto([{ name: 'host', tables: host }, { name: 'vm', tables: guest }]));
+    const a = await alignScenario(scenarioFromFiles(file, []));
+    expect(a.guests.map((g) => g.name)).toEqual(['vm']);
+    const g = a.guests[0]!;
+    expect(g.vcpus.source).toBe('perfetto-machine');
+    expect([...g.vcpus.tids.values()]).toEqual(vcpuTids);
+    expect(g.clock.source).toBe('remote-clock-sync');
+    expect(Math.abs(g.clock.offsetNs - truth)).toBeLessThanOrEqual(200);
   });
 });

@@ -51,18 +51,22 @@ export async function alignScenario(onDisk: ScenarioOnDisk, opts: AlignOptions =
   checkClockUnit(host, 'host', hostTrace.source);
   const warnings: string[] = [];
   const guests: AlignedGuest[] = [];
-  for (const g of s.guests) {
+  // A multi-machine host file (Perfetto VM tracing) with no guests declared: every other machine is one.
+  const guestSpecs: GuestSpec[] =
+    s.guests.length || hostTrace.machines.length < 2 ? s.guests : hostTrace.machines.filter((m) => m !== host).map((m) => ({ name: m.meta.machine }));
+  const others = hostTrace.machines.filter((m) => m !== host);
+  for (const g of guestSpecs) {
     let tables: TraceTables | null = null;
     let sameTrace = false;
     if (g.trace) {
       const tr = await read(g.trace, g.tscHz, `guest ${g.name} ${g.trace}`, g.name);
       tables = tr.machines.length === 1 ? tr.machines[0]! : pickMachine(tr, g.name);
       checkClockUnit(tables, `guest "${g.name}"`, tr.source);
-    } else if (hostTrace.machines.length > 1) {
-      tables = hostTrace.machines.find((m) => m.meta.machine === g.name) ?? null;
+    } else if (others.length) {
+      tables = others.find((m) => m.meta.machine === g.name) ?? (others.length === 1 && guestSpecs.length === 1 ? others[0]! : null);
       sameTrace = tables !== null;
     }
-    const aligned = alignGuest({ host, guestTables: tables, spec: g as GuestSpec, guestCount: s.guests.length, sameTrace });
+    const aligned = alignGuest({ host, guestTables: tables, spec: g, guestCount: guestSpecs.length, sameTrace });
     warnings.push(...aligned.warnings);
     guests.push(aligned.guest);
   }
