@@ -1,4 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
 import { ingest } from '../src/ingest/index.js';
 import { Flags, TaskState, parseFlagsText } from '../src/tables/index.js';
 import { fixture, rows, threads } from './ingest-text-rows.js';
@@ -6,7 +10,7 @@ import { fixture, rows, threads } from './ingest-text-rows.js';
 // One hand-written fixture per text variant (formats.md §1-§2), each with its exact rows.
 
 const one = async (name: string, opts = {}) => {
-  const t = await ingest(fixture(name), opts);
+  const t = await ingest(name.startsWith('/') ? name : fixture(name), opts);
   expect(t.machines).toHaveLength(1);
   return { trace: t, m: t.machines[0]! };
 };
@@ -265,6 +269,26 @@ describe('atrace and systrace', () => {
       [23071, 23071, 'com.google.android.youtube'],
     ]);
     expect(m.meta.unparsed.count).toBe(0);
+  });
+
+  it('compressed atrace (atrace -z): TRACE: then zlib; same rows as the plain text', async () => {
+    const text = await readFile(fixture('atrace.txt'));
+    const plain = text.subarray(text.indexOf('# tracer'));
+    const dir = await mkdtemp(join(tmpdir(), 'vr-ctrace-'));
+    const p = join(dir, 'trace.ctrace');
+    await writeFile(p, Buffer.concat([Buffer.from('capturing trace... done\nTRACE:\n'), deflateSync(plain)]));
+    const { trace, m } = await one(p);
+    expect(trace.format).toBe('atrace');
+    expect(m.meta.formatDetail).toBe('android atrace (zlib-compressed ctrace)');
+    const { m: ref } = await one('atrace.txt');
+    for (const table of ['sched_switch', 'sched_wakeup', 'markers'] as const) {
+      expect(rows(m, table, ['tsNs', 'cpu', 'pid'])).toEqual(rows(ref, table, ['tsNs', 'cpu', 'pid']));
+    }
+    expect(m.meta.eventCounts).toEqual(ref.meta.eventCounts);
+    const cut = join(dir, 'cut.ctrace');
+    const whole = await readFile(p);
+    await writeFile(cut, whole.subarray(0, whole.length - 40));
+    await expect(ingest(cut)).rejects.toThrow(/cut\.ctrace: compressed atrace \(zlib\) stream is corrupt or truncated/);
   });
 
   it('systrace HTML with a text block and a JSON block: only the text block is parsed', async () => {

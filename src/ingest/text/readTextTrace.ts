@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import type { Trace, TraceFormat } from '../../tables/index.js';
-import { InputError, openBytes, readHead, detectCompression } from '../open.js';
+import { InputError, openBytes, readHead, detectCompression, sniffBytes } from '../open.js';
+import { ctraceDataOffset, inflateCtrace } from './ctrace.js';
 import type { IngestOptions } from '../registry.js';
 import { splitLines, type LineSink } from './lineSplitter.js';
 import { SystraceHtmlFilter } from './systraceHtml.js';
@@ -13,8 +14,20 @@ export async function readTextTrace(path: string, format: TraceFormat, opts: Ing
   let sink: LineSink = parser;
   let html: SystraceHtmlFilter | null = null;
   if (format === 'systrace-html') sink = html = new SystraceHtmlFilter(parser);
-  const total = detectCompression(await readHead(path, 4)) === 'none' ? (await stat(path)).size : null;
-  const stats = await splitLines(openBytes(path), sink, opts.onProgress ? (n) => opts.onProgress!(n, total) : undefined);
+  let total = detectCompression(await readHead(path, 4)) === 'none' ? (await stat(path)).size : null;
+  let bytes: AsyncIterable<Uint8Array> = openBytes(path);
+  const zAt = format === 'atrace' ? ctraceDataOffset(await sniffBytes(path, 512)) : -1;
+  if (zAt >= 0) {
+    bytes = inflateCtrace(bytes, zAt, path);
+    total = null;
+  }
+  let stats;
+  try {
+    stats = await splitLines(bytes, sink, opts.onProgress ? (n) => opts.onProgress!(n, total) : undefined);
+  } catch (e) {
+    if (zAt >= 0 && !(e instanceof InputError)) throw new InputError(path, (e as Error).message.replace(`${path}: `, ''));
+    throw e;
+  }
   for (const o of stats.overlong) parser.overlong(o.line, o.preview);
   if (html) {
     if (html.textBlocks === 0) {
@@ -23,7 +36,7 @@ export async function readTextTrace(path: string, format: TraceFormat, opts: Ing
     parser.formatDetail = html.legacy ? 'systrace html (legacy linuxPerfData)' : `systrace html (${html.blocks} trace-data block(s), ${html.textBlocks} text)`;
   } else if (format === 'trace-cmd-report') {
     parser.formatDetail = 'trace-cmd report';
-  } else if (format === 'atrace') parser.formatDetail = 'android atrace text';
+  } else if (format === 'atrace') parser.formatDetail = zAt >= 0 ? 'android atrace (zlib-compressed ctrace)' : 'android atrace text';
   else parser.formatDetail = 'ftrace text';
   return parser.finish();
 }

@@ -1,10 +1,11 @@
 import { registerReader } from '../../registry.js';
 import { readTextTrace } from '../readTextTrace.js';
 import { looksLikeText, isAtrace } from '../sniff.js';
+import { ctraceDataOffset } from '../ctrace.js';
 
 registerReader({
   format: 'atrace',
   priority: 20,
-  sniff: (head, text) => looksLikeText(head) && isAtrace(text),
+  sniff: (head, text) => (looksLikeText(head) && isAtrace(text)) || ctraceDataOffset(head) >= 0,
   read: (path, opts) => readTextTrace(path, 'atrace', opts),
 });
