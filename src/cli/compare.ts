@@ -115,7 +115,7 @@ export async function compareFromCli(args: string[], o: CompareCliOpts): Promise
   const scenarios = await resolveScenarios(args, o);
   const p = progress('compare');
   try {
-    const out = await runCompare(scenarios, { ...options, onProgress: (label, done, total) => p.update(done, total, label) });
+    const out = await runCompare(scenarios, { ...options, onProgress: (label, fraction) => p.update(fraction * 1000, 1000, label) });
     return { ...out, options };
   } finally {
     p.done();

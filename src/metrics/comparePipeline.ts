@@ -27,8 +27,8 @@ export interface CompareRunOptions extends CompareOptions {
   task?: string | number;
   /** Engine options for every replay (seed, host scheduler, HZ, ...). */
   engine?: EngineOverrides;
-  /** Progress: a stage label, work done and total (in that stage's units) when known. */
-  onProgress?: (label: string, done: number, total: number | null) => void;
+  /** Progress: what runs now and the fraction (0..1) of the whole job done. */
+  onProgress?: (label: string, fraction: number) => void;
 }
 
 export const DEFAULT_POLICIES = ['vanilla', 'dynamic', 'static'] as const;
@@ -95,16 +95,28 @@ export function measureReplay(aligned: AlignedScenario, result: ReplayResult, ta
 /** Align, measure and replay one scenario: the input compare() needs. */
 export async function prepareCompareInput(onDisk: ScenarioOnDisk, o: CompareRunOptions = {}): Promise<CompareScenarioInput> {
   const name = onDisk.scenario.name;
+  const policies = o.policies ?? DEFAULT_POLICIES;
+  // Steps: reading + aligning + measuring, then one per policy; each reports its own fraction.
+  const steps = 1 + policies.length;
+  let label = `${name}: reading`;
+  const report = (step: number, f: number) => o.onProgress?.(label, (step + Math.min(1, Math.max(0, f))) / steps);
   const aligned = await alignScenario(onDisk, {
-    onStage: (l) => o.onProgress?.(`${name}: ${l}`, 0, null),
-    onProgress: (n, total) => o.onProgress?.(`${name}: reading`, n, total),
+    onStage: (l) => {
+      label = `${name}: ${l}`;
+      report(0, 0);
+    },
+    onProgress: (n, total) => report(0, total ? n / total : 0),
   });
+  label = `${name}: measuring probes`;
+  report(0, 1);
   const measured = measureScenarioLatency(aligned, o.task === undefined ? {} : { task: o.task });
-  o.onProgress?.(`${name}: extracting demand`, 0, null);
+  label = `${name}: extracting demand`;
+  report(0, 1);
   const d = scenarioDemand(aligned);
   const replays = [];
-  for (const p of o.policies ?? DEFAULT_POLICIES) {
-    const result = await replayPolicy(d.demand, p, { ...o, defaultSeed: d.seed }, (done, total) => o.onProgress?.(`${name}: replay ${p}`, done, total));
+  for (const [i, p] of policies.entries()) {
+    label = `${name}: replay ${p}`;
+    const result = await replayPolicy(d.demand, p, { ...o, defaultSeed: d.seed }, (done, total) => report(1 + i, total ? done / total : 0));
     result.params = { ...result.params, demand: d.source };
     replays.push({ result, probes: measureReplay(aligned, result, o.task) });
   }
@@ -114,7 +126,10 @@ export async function prepareCompareInput(onDisk: ScenarioOnDisk, o: CompareRunO
 /** The comparison of scenarios on disk. Returns the inputs too: charts and reports need the samples. */
 export async function runCompare(scenarios: ScenarioOnDisk[], o: CompareRunOptions = {}): Promise<{ result: CompareResult; inputs: CompareScenarioInput[] }> {
   const inputs: CompareScenarioInput[] = [];
-  for (const s of scenarios) inputs.push(await prepareCompareInput(s, o));
+  for (const [i, s] of scenarios.entries()) {
+    const onProgress = o.onProgress ? (label: string, f: number) => o.onProgress!(label, (i + f) / scenarios.length) : undefined;
+    inputs.push(await prepareCompareInput(s, { ...o, ...(onProgress ? { onProgress } : {}) }));
+  }
   const policies = (o.policies ?? [...DEFAULT_POLICIES]).map((p) => inputs.flatMap((i) => i.replays).find((r) => r.result.policy === p || p.endsWith(r.result.policy))?.result.policy ?? p);
   return { result: compare(inputs, { ...o, policies: [...new Set(policies)] }), inputs };
 }
