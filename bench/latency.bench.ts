@@ -42,15 +42,22 @@ export async function run(): Promise<Record<string, number | string>> {
 
   const host = cyclictestHost(20_000); // 10 s at -i 500
   const events = host.sched_switch.length + host.sched_wakeup.length + host.hrtimer.length;
-  t0 = performance.now();
-  const tl = machineTimeline(host);
-  const tlMs = performance.now() - t0;
+  // best of 3: the machine is shared, and the first run includes JIT warm-up
+  const best = <T>(f: () => T): [T, number] => {
+    let r: T | undefined;
+    let ms = Infinity;
+    for (let k = 0; k < 3; k++) {
+      const t = performance.now();
+      r = f();
+      ms = Math.min(ms, performance.now() - t);
+    }
+    return [r!, ms];
+  };
+  const [tl, tlMs] = best(() => machineTimeline(host));
   out['timeline: events'] = events;
   out['timeline: intervals'] = tl.threadStates.length;
   out['timeline: events/s'] = Math.round(events / (tlMs / 1000));
-  t0 = performance.now();
-  const m = measureProbeLatency(host, 'host', { task: 'cyclictest' });
-  const latMs = performance.now() - t0;
+  const [m, latMs] = best(() => measureProbeLatency(host, 'host', { task: 'cyclictest' }));
   out['latency: activations'] = m.stats.count;
   out['latency: events/s'] = Math.round(events / (latMs / 1000));
   out['latency: ms'] = latMs;

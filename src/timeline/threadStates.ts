@@ -25,6 +25,11 @@ export function threadStates(t: TraceTables): ThreadStatesTable {
   const sw = t.sched_switch;
   const wk = t.sched_wakeup;
   const b = new TableBuilder(THREAD_STATES, Math.max(1024, sw.length * 2));
+  // tid -> slot: a dense table when tids are small (they are bounded by pid_max), else a Map.
+  let maxTid = 0;
+  for (let i = 0; i < sw.length; i++) maxTid = Math.max(maxTid, sw.cols.prevPid[i]!, sw.cols.nextPid[i]!);
+  for (let i = 0; i < wk.length; i++) maxTid = Math.max(maxTid, wk.cols.tid[i]!);
+  const dense = maxTid <= 1 << 22 ? new Int32Array(maxTid + 1).fill(-1) : null;
   const slot = new Map<number, number>();
   let cap = 1024;
   let state = new Int8Array(cap).fill(NONE);
@@ -34,10 +39,11 @@ export function threadStates(t: TraceTables): ThreadStatesTable {
   let waker = new Int32Array(cap);
   const tids: number[] = [];
   const slotOf = (tid: number): number => {
-    let s = slot.get(tid);
-    if (s === undefined) {
+    let s = dense ? dense[tid]! : (slot.get(tid) ?? -1);
+    if (s < 0) {
       s = tids.length;
-      slot.set(tid, s);
+      if (dense) dense[tid] = s;
+      else slot.set(tid, s);
       tids.push(tid);
       if (s === cap) {
         cap *= 2;
