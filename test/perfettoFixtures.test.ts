@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { readPerfetto } from '../src/ingest/perfetto/index.js';
+import { readPerfetto, sniffPerfetto } from '../src/ingest/perfetto/index.js';
 import { ingest } from '../src/ingest/index.js';
 import { TaskState, Flags, IrqKind, WakeupKind, type TraceTables } from '../src/tables/index.js';
 import { ProtoWriter } from '../src/report/perfetto/protoWriter.js';
@@ -166,5 +166,13 @@ describe('perfetto fixtures', () => {
     expect(m.kvm.length).toBe(1);
     expect([k.tsNs[0], k.pid[0], m.strings[m.kvm.cols.reason[0]!] ?? null, k.vector[0], k.vcpuId[0], k.detail[0]]).toEqual([12, 4242, null, 236, -1, 'irq=236 soft=0 reinjected=0']);
     expect(m.meta.eventCounts['kvm_inj_virq']).toBe(1);
+  });
+
+  it('sniffing: our fixtures are Perfetto, text that starts with a newline (0x0A) is not', () => {
+    for (const b of [compactTrace(), twoMachineTrace(), lostTrace(), zlibWrapped(compactTrace())]) expect(sniffPerfetto(b)).toBe(true);
+    const text = '\n# tracer: nop\n#\n# entries-in-buffer/entries-written: 13/13   #P:12\n          <idle>-0     [000] d..2.  100.000000: sched_switch: prev_comm=swapper/0';
+    expect(sniffPerfetto(Buffer.from(text))).toBe(false);
+    expect(sniffPerfetto(Buffer.from('\n\n  bash-1234 [001] 100.0: sched_wakeup: comm=x pid=1'))).toBe(false);
+    expect(sniffPerfetto(Uint8Array.of(0x0a, 0x00))).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 import { Flags, WakeupKind } from '../../tables/index.js';
 import type { MachineState } from './machineState.js';
 import { NumList } from './machineState.js';
-import { WT_LEN, WT_VARINT, type WireReader } from './wire.js';
+import { WT_LEN, WT_VARINT, WireError, type WireReader } from './wire.js';
 import { flagsFromCommonFlags } from './commonFlags.js';
 
 // CompactSched (bundle field 4, formats.md §4.4): parallel packed arrays with delta timestamps
@@ -24,10 +24,50 @@ let intern = new Int32Array(64);
 function readRepeated(r: WireReader, wt: number, out: NumList, signed: boolean): void {
   if (wt === WT_LEN) {
     const e = r.lenEnd();
-    if (signed) while (r.pos < e) out.push(r.svarint());
-    else while (r.pos < e) out.push(r.varint());
+    readPacked(r, e, out, signed);
   } else if (wt === WT_VARINT) out.push(signed ? r.svarint() : r.varint());
   else r.skip(wt);
+}
+
+/**
+ * The hot loop: packed varints with values below 2^28 (every delta, pid, prio and index in
+ * practice) decoded inline; longer ones (negative int64s) through WireReader.
+ */
+function readPacked(r: WireReader, e: number, out: NumList, signed: boolean): void {
+  const b = r.buf;
+  let p = r.pos;
+  let a = out.a;
+  let n = out.n;
+  while (p < e) {
+    const start = p;
+    let x = b[p++]!;
+    if (x & 0x80) {
+      let y = b[p++]!;
+      x = (x & 0x7f) | ((y & 0x7f) << 7);
+      if (y & 0x80) {
+        y = b[p++]!;
+        x |= (y & 0x7f) << 14;
+        if (y & 0x80) {
+          y = b[p++]!;
+          x |= (y & 0x7f) << 21;
+          if (y & 0x80) {
+            r.pos = start;
+            x = signed ? r.svarint() : r.varint();
+            p = r.pos;
+          }
+        }
+      }
+    }
+    if (p > e) throw new WireError('packed varint runs past its field', start);
+    if (n === a.length) {
+      out.n = n;
+      out.push(x);
+      a = out.a;
+      n = out.n;
+    } else a[n++] = x;
+  }
+  out.n = n;
+  r.pos = e;
 }
 
 export interface CompactResult {

@@ -4,26 +4,57 @@ import { registerReader, type IngestOptions, type TraceReader } from '../registr
 import type { Trace } from '../../tables/index.js';
 import { PerfettoDecoder } from './decoder.js';
 import { FramingError, PacketSplitter } from './framing.js';
+import { WireError, WireReader } from './wire.js';
 
 // The `perfetto` format reader: streams the (optionally gzipped) file packet by packet.
 
-/** A Perfetto trace starts with field 1 (TracePacket), length-delimited: 0x0A, then a varint length. */
+/**
+ * A Perfetto trace is `repeated TracePacket packet = 1`: it starts with 0x0A and a length, and the
+ * packet's own fields must parse. Checking the fields (not just the first byte) keeps text that
+ * happens to start with a newline (0x0A) from being taken for protobuf.
+ */
 export function sniffPerfetto(head: Uint8Array): boolean {
-  if (head.length < 3 || head[0] !== 0x0a) return false;
-  let p = 1;
-  let len = 0;
-  let mul = 1;
-  for (; p < Math.min(head.length, 6); p++) {
-    len += (head[p]! & 0x7f) * mul;
-    mul *= 128;
-    if (head[p]! < 0x80) break;
+  if (head.length < 2 || head[0] !== 0x0a) return false;
+  const r = new WireReader(head, 0, head.length);
+  let packets = 0;
+  try {
+    while (r.pos < head.length && packets < 8) {
+      if (r.varint() !== 0x0a) return packets > 0; // other top-level fields may follow a packet
+      const n = r.varint();
+      const start = r.pos;
+      const cut = start + n > head.length;
+      if (!fieldsParse(head, start, cut ? head.length : start + n, cut)) return false;
+      packets++;
+      r.pos = start + n;
+    }
+  } catch (e) {
+    if (!(e instanceof WireError)) throw e; // a varint cut by the end of the head
   }
-  if (p >= 6 || len === 0) return false;
-  // The packet's first field must be a plausible tag: a valid wire type and a non-zero field.
-  const t = head[p + 1];
-  if (t === undefined) return true;
-  const wt = t & 7;
-  return (wt === 0 || wt === 1 || wt === 2 || wt === 5) && t >> 3 !== 0;
+  return packets > 0;
+}
+
+/** Do the bytes [s, e) parse as protobuf fields? `cut`: the message goes on past e. */
+function fieldsParse(b: Uint8Array, s: number, e: number, cut: boolean): boolean {
+  const r = new WireReader(b, s, e);
+  let fields = 0;
+  try {
+    while (r.pos < e) {
+      const t = r.varint();
+      const wt = t & 7;
+      if (t < 8 || wt === 3 || wt === 4 || wt > 5) return false;
+      if (wt === 2) {
+        const len = r.varint();
+        if (r.pos + len > e) return cut;
+        r.pos += len;
+      } else if (wt === 0) r.varint();
+      else if ((r.pos += wt === 1 ? 8 : 4) > e) return cut;
+      fields++;
+    }
+  } catch (err) {
+    if (!(err instanceof WireError)) throw err;
+    return cut && fields > 0;
+  }
+  return fields > 0;
 }
 
 export async function readPerfetto(path: string, opts: IngestOptions = {}): Promise<Trace> {
