@@ -1,19 +1,28 @@
 import { HrtimerKind } from '../../../tables/index.js';
-import { intAt, keyAt, tokenEnd, trimEnd } from '../scan.js';
+import { intAt, keyAt, scan, tokenEnd, trimEnd } from '../scan.js';
 import { commonRow, type PayloadParser } from './common.js';
 
 // timer:hrtimer_* (include/trace/events/timer.h). Numbers stay -1 when the event has no such field.
 
-function numKey(s: string, key: string, a: number, e: number): number {
-  const p = keyAt(s, key, a, e);
+// Fields are printed in a fixed order, so each search starts where the previous value ended
+// (`at`); a missing field leaves `at` unchanged.
+let at = 0;
+
+function numKey(s: string, key: string, e: number): number {
+  const p = keyAt(s, key, at, e);
   if (p < 0) return -1;
   const v = intAt(s, p, e);
-  return Number.isNaN(v) ? -1 : v;
+  if (Number.isNaN(v)) return -1;
+  at = scan.pos;
+  return v;
 }
 
-function strKey(m: Parameters<PayloadParser>[0], s: string, key: string, a: number, e: number): number {
-  const p = keyAt(s, key, a, e);
-  return p < 0 ? -1 : m.intern(s, p, tokenEnd(s, p, e));
+function strKey(m: Parameters<PayloadParser>[0], s: string, key: string, e: number): number {
+  const p = keyAt(s, key, at, e);
+  if (p < 0) return -1;
+  const end = tokenEnd(s, p, e);
+  at = end;
+  return m.intern(s, p, end);
 }
 
 export const parseHrtimer: PayloadParser = (m, ev, s, a, e, kind) => {
@@ -24,11 +33,13 @@ export const parseHrtimer: PayloadParser = (m, ev, s, a, e, kind) => {
   c.kind[i] = kind;
   const ha = keyAt(s, 'hrtimer=', a, e);
   if (ha < 0) return false;
-  c.hrtimer[i] = m.intern(s, ha, tokenEnd(s, ha, e));
-  c.function[i] = kind === HrtimerKind.START || kind === HrtimerKind.EXPIRE_ENTRY ? strKey(m, s, 'function=', ha, e) : -1;
-  c.expiresNs[i] = kind === HrtimerKind.START ? numKey(s, 'expires=', ha, e) : -1;
-  c.softexpiresNs[i] = kind === HrtimerKind.START ? numKey(s, 'softexpires=', ha, e) : -1;
-  c.nowNs[i] = kind === HrtimerKind.EXPIRE_ENTRY ? numKey(s, 'now=', ha, e) : -1;
-  c.mode[i] = kind === HrtimerKind.START || kind === HrtimerKind.INIT ? strKey(m, s, 'mode=', ha, e) : -1;
+  at = tokenEnd(s, ha, e);
+  c.hrtimer[i] = m.intern(s, ha, at);
+  const start = kind === HrtimerKind.START;
+  c.function[i] = start || kind === HrtimerKind.EXPIRE_ENTRY ? strKey(m, s, 'function=', e) : -1;
+  c.expiresNs[i] = start ? numKey(s, 'expires=', e) : -1;
+  c.softexpiresNs[i] = start ? numKey(s, 'softexpires=', e) : -1;
+  c.nowNs[i] = kind === HrtimerKind.EXPIRE_ENTRY ? numKey(s, 'now=', e) : -1;
+  c.mode[i] = start || kind === HrtimerKind.INIT ? strKey(m, s, 'mode=', e) : -1;
   return true;
 };
