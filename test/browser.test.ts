@@ -33,8 +33,16 @@ describe.skipIf(!HAS_CHROMIUM)('report in headless Chromium', () => {
       const hostileCells = await page.getByText(SAMPLE_HOSTILE_COMM, { exact: true }).count();
       const nameHeading = await page.locator('h3', { hasText: HOSTILE_NAME }).count();
       const chartTitles = await page.locator('.chart .gtitle', { hasText: HOSTILE_NAME }).count();
+      // Hover the timeline's steal bars: their labels name the hostile host thread that preempted the vCPU.
+      const hover = await page.evaluate(`(() => {
+        const gd = document.querySelector('.chart[data-kind="timeline"]');
+        const curve = gd.data.findIndex((t) => t.name.startsWith('vCPU runnable'));
+        const i = gd.data[curve].hovertext.findIndex((h) => h.includes('preempted by'));
+        Plotly.Fx.hover(gd, [{ curveNumber: curve, pointNumber: i }]);
+        return gd.querySelector('.hoverlayer').textContent;
+      })()`);
       const images = await page.locator('img').count();
-      return { charts, hostileCells, nameHeading, chartTitles, images, errors: [...errors], dialogs };
+      return { charts, hostileCells, nameHeading, chartTitles, hover, images, errors: [...errors], dialogs };
     });
     expect(seen.errors).toEqual([]);
     expect(seen.charts.length).toBe(13); // 2 bars + deadlines + 2x(2 CDF + 2 histograms) + 2 timelines
@@ -46,6 +54,7 @@ describe.skipIf(!HAS_CHROMIUM)('report in headless Chromium', () => {
     expect(seen.hostileCells).toBe(6);
     expect(seen.nameHeading).toBe(1);
     expect(seen.chartTitles).toBe(5); // 2 CDFs, 2 histograms, 1 timeline of that scenario
+    expect(seen.hover).toContain(`preempted by ${SAMPLE_HOSTILE_COMM} (7000)`);
     expect(seen.images).toBe(0);
     expect(seen.dialogs).toEqual([]);
   }, 60_000);

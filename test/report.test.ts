@@ -84,6 +84,7 @@ describe('timeline lanes', () => {
       ['running', 8990, 9055], // probe runs 9000..9050, vCPU halts 5 µs later
       ['halted', 9055, 10000],
     ]);
+    expect(spans[2]!.label).toBe(`preempted by ${SAMPLE_HOSTILE_COMM} (7000) on host CPU 0`);
   });
 
   it('dynamic boosts show as boosted running', () => {

@@ -73,12 +73,17 @@ export function vcpuThreadSpans(host: TraceTables, tid: number, w: Window): Span
     const t = takeWake ? wk.cols.tsNs[j]! : sw.cols.tsNs[i]!;
     if (t > w.endNs) break;
     if (takeWake) {
-      if (wk.cols.tid[j] === tid && state !== 'running' && state !== 'boosted') to(t, 'steal', '');
+      if (wk.cols.tid[j] === tid && state !== 'running' && state !== 'boosted' && state !== 'steal') to(t, 'steal', 'woken, waiting for a host CPU');
       j++;
       continue;
     }
     if (sw.cols.nextPid[i] === tid) to(t, sw.cols.nextPrio[i]! < 100 ? 'boosted' : 'running', `host CPU ${sw.cols.cpu[i]}`);
-    else if (sw.cols.prevPid[i] === tid) to(t, isRunnableState(sw.cols.prevState[i]!) ? 'steal' : 'halted', '');
+    else if (sw.cols.prevPid[i] === tid) {
+      // Name who took the CPU: that is what the guest waits for during steal.
+      const by = `preempted by ${host.strings[sw.cols.nextComm[i]!] ?? '?'} (${sw.cols.nextPid[i]}) on host CPU ${sw.cols.cpu[i]}`;
+      if (isRunnableState(sw.cols.prevState[i]!)) to(t, 'steal', by);
+      else to(t, 'halted', '');
+    }
     i++;
   }
   if (state !== null) clipPush(out, w, { startNs: since, endNs: Math.min(w.endNs, host.meta.endNs), state, label });
