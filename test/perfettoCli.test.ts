@@ -33,6 +33,10 @@ describe('vcpu-replay export-perfetto', () => {
     expect(await main(['node', 'vcpu-replay', 'export-perfetto', join(root, 'scenario'), '-o', out])).toBe(0);
     const t = await readPerfetto(out);
     expect(t.machines.map((m) => m.meta.machine)).toEqual(['dynamic/host', 'vanilla/host']);
+    // replay's output root (OUT/scenario/policy) works too, labelled by path.
+    const out2 = join(root, 'm2.perfetto-trace');
+    expect(await main(['node', 'vcpu-replay', 'export-perfetto', root, '-o', out2])).toBe(0);
+    expect((await readPerfetto(out2)).machines.map((m) => m.meta.machine)).toEqual(['scenario/dynamic/host', 'scenario/vanilla/host']);
     const ref = hostTables();
     for (const m of t.machines) for (const spec of EVENT_TABLES) expect(tableRows(m, spec as TableSpec), spec.name).toEqual(tableRows(ref, spec as TableSpec));
   });

@@ -22,7 +22,7 @@ export function registerExportPerfetto(program: Command): void {
   program
     .command('export-perfetto')
     .description('write traces or table directories (from ingest or replay) as one Perfetto trace for ui.perfetto.dev')
-    .argument('<input...>', 'trace files, table directories, or a directory of table directories (e.g. one per replayed policy)')
+    .argument('<input...>', 'trace files, table directories, or directories with table directories up to two levels below (e.g. replay output: scenario/policy)')
     .requiredOption('-o, --out <file>', 'output Perfetto trace (.perfetto-trace)')
     .option('--layout <layout>', "machines: each machine of each input is a Perfetto machine; processes: all in one machine, each input a process with its own CPUs", 'machines')
     .option('--no-compact', 'write sched_switch/sched_waking as verbose events instead of compact_sched')
@@ -38,7 +38,9 @@ export function registerExportPerfetto(program: Command): void {
       p.done();
       const traces = o.layout === 'processes' ? [sideBySide(machines)] : machines;
       const warnings: string[] = [];
-      const bytes = await writePerfettoFile(o.out, traces, { compact: o.compact, bundleEvents, onWarning: (m) => warnings.push(m) });
+      const wp = progress(`writing ${o.out}`);
+      const bytes = await writePerfettoFile(o.out, traces, { compact: o.compact, bundleEvents, onWarning: (m) => warnings.push(m), onProgress: (n, total) => wp.update(n, total) });
+      wp.done();
       for (const w of warnings) process.stderr.write(`vcpu-replay: warning: ${w}\n`);
       const events = machines.reduce((n, m) => n + Object.values(m.tables.meta.eventCounts).reduce((a, b) => a + b, 0), 0);
       process.stdout.write(`${o.out}: ${machines.length} machine(s) as ${o.layout}, ${events} events, ${bytes} bytes\n`);

@@ -12,24 +12,34 @@ async function isTableDir(dir: string): Promise<boolean> {
   return f.has('meta.json') || f.has('trace.json');
 }
 
+async function machinesOf(dir: string): Promise<PerfettoWriteInput[]> {
+  return (await readTraceDir(dir)).machines.map((m) => ({ name: m.meta.machine, tables: m }));
+}
+
+/** Table directories below `dir` (e.g. replay's OUT/scenario/policy), sorted, labelled by relative path. */
+async function tableDirsBelow(dir: string, label: string, depth: number): Promise<Array<{ dir: string; label: string }>> {
+  const out: Array<{ dir: string; label: string }> = [];
+  for (const s of (await readdir(dir)).sort()) {
+    const d = join(dir, s);
+    if (!(await stat(d)).isDirectory()) continue;
+    const l = label ? `${label}/${s}` : s;
+    if (await isTableDir(d)) out.push({ dir: d, label: l });
+    else if (depth > 1) out.push(...(await tableDirsBelow(d, l, depth - 1)));
+  }
+  return out;
+}
+
 /** Every machine of every input, named `input/machine` when that is needed to tell them apart. */
 export async function loadPerfettoInputs(paths: string[], opts: IngestOptions = {}): Promise<PerfettoWriteInput[]> {
   const groups: Array<{ label: string; machines: PerfettoWriteInput[] }> = [];
   for (const p of paths) {
     const st = await stat(p).catch(() => null);
     if (st?.isDirectory()) {
-      if (await isTableDir(p)) groups.push({ label: basename(p), machines: (await readTraceDir(p)).machines.map((m) => ({ name: m.meta.machine, tables: m })) });
+      if (await isTableDir(p)) groups.push({ label: basename(p), machines: await machinesOf(p) });
       else {
-        const subs = (await readdir(p)).sort();
-        let found = 0;
-        for (const s of subs) {
-          const d = join(p, s);
-          if ((await stat(d)).isDirectory() && (await isTableDir(d))) {
-            groups.push({ label: s, machines: (await readTraceDir(d)).machines.map((m) => ({ name: m.meta.machine, tables: m })) });
-            found++;
-          }
-        }
-        if (!found) throw Object.assign(new Error(`${p}: no table directory (meta.json or trace.json) in it or below it`), { userError: true });
+        const found = await tableDirsBelow(p, '', 2);
+        if (!found.length) throw Object.assign(new Error(`${p}: no table directory (meta.json or trace.json) in it or up to two levels below it`), { userError: true });
+        for (const f of found) groups.push({ label: f.label, machines: await machinesOf(f.dir) });
       }
     } else {
       const t = await ingest(p, opts);

@@ -37,6 +37,8 @@ export interface PerfettoWriteOptions {
   bundleEvents?: number;
   /** Told about rows that cannot be written (e.g. cpu < 0). */
   onWarning?: (message: string) => void;
+  /** Rows written so far (all machines) and the total, every 64k rows. */
+  onProgress?: (rowsDone: number, rowsTotal: number) => void;
 }
 
 const SEQ_INCREMENTAL_STATE_CLEARED = 1;
@@ -83,8 +85,10 @@ export async function writePerfettoFile(path: string, traces: PerfettoWriteInput
 /** Yields the trace in chunks of about 1 MiB. */
 export function* encodePerfetto(traces: PerfettoWriteInput[], opts: PerfettoWriteOptions = {}): Generator<Uint8Array> {
   const w = new ProtoWriter(1 << 21);
+  const progress = { done: 0, total: 0 };
+  for (const t of traces) for (const spec of EVENT_TABLES) progress.total += (t.tables[spec.name] as Table).length;
   for (let m = 0; m < traces.length; m++) {
-    const enc = new MachineEncoder(w, traces[m]!, m, opts);
+    const enc = new MachineEncoder(w, traces[m]!, m, opts, progress);
     yield* enc.run();
   }
   if (w.len) yield w.take();
@@ -105,6 +109,7 @@ class MachineEncoder {
     private readonly input: PerfettoWriteInput,
     private readonly machineId: number,
     private readonly opts: PerfettoWriteOptions,
+    private readonly progress: { done: number; total: number },
   ) {
     this.t = input.tables;
     this.seqId = machineId + 1;
@@ -288,6 +293,7 @@ class MachineEncoder {
           wk.comm[row]! >= 0 && wk.pid[row] === (r.have ? r.pid : -1) && !this.switchAt(cpu, tsNs);
       }
       pb.push(best, row, compact);
+      if ((++this.progress.done & 0xffff) === 0) this.opts.onProgress?.(this.progress.done, this.progress.total);
       if (pb.n >= this.bundleEvents) this.flush(cpu, pb);
       if (this.w.len >= 1 << 20) yield this.w.take();
     }
