@@ -44,6 +44,14 @@ describe('bad input', () => {
     expect((await inputError(await tmp(header))).message).toMatch(/no trace events found/);
   });
 
+  it('a text trace starting with blank lines is still text (0x0a also starts a protobuf packet)', async () => {
+    const t = await ingest(await tmp('\n\n' + GOOD));
+    expect(t.format).toBe('ftrace-text');
+    expect(t.machines[0]!.meta.eventCounts['sched_switch']).toBe(3);
+    const pretty = await readFile(fixture('trace-cmd-pretty.txt'), 'utf8');
+    expect((await ingest(await tmp('\n' + pretty))).format).toBe('trace-cmd-report');
+  });
+
   it('truncated gzip names the file', async () => {
     const gz = gzipSync(Buffer.from(SAMPLE_TEXT));
     const e = await inputError(await tmp(gz.subarray(0, gz.length >> 1), '.gz'));

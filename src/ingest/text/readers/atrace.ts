@@ -5,7 +5,7 @@ import { ctraceDataOffset } from '../ctrace.js';
 
 registerReader({
   format: 'atrace',
-  priority: 20,
+  priority: 70,
   sniff: (head, text) => (looksLikeText(head) && isAtrace(text)) || ctraceDataOffset(head) >= 0,
   read: (path, opts) => readTextTrace(path, 'atrace', opts),
 });

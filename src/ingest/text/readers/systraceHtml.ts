@@ -4,7 +4,7 @@ import { looksLikeText, isSystraceHtml } from '../sniff.js';
 
 registerReader({
   format: 'systrace-html',
-  priority: 40,
+  priority: 90,
   sniff: (head, text) => looksLikeText(head) && isSystraceHtml(text),
   read: (path, opts) => readTextTrace(path, 'systrace-html', opts),
 });

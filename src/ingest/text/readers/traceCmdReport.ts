@@ -4,7 +4,7 @@ import { looksLikeText, isTraceCmdReport } from '../sniff.js';
 
 registerReader({
   format: 'trace-cmd-report',
-  priority: 30,
+  priority: 80,
   sniff: (head, text) => looksLikeText(head) && isTraceCmdReport(text),
   read: (path, opts) => readTextTrace(path, 'trace-cmd-report', opts),
 });
