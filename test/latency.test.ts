@@ -164,3 +164,15 @@ describe('statistics and histogram', () => {
     );
   });
 });
+
+describe('lost data', () => {
+  it('activations overlapping a lost-data window are left out and reported', () => {
+    const p = cyclictestTrace(5, 100, 0);
+    const victim = p.expiries[40]!;
+    p.trace.meta.lost.push({ cpu: 0, startNs: victim + 500, endNs: victim + 900, events: 12, kind: 'lost' });
+    const m = measureProbeLatency(p.trace, 'guest0', { task: 'cyclictest' });
+    expect(m.stats.count).toBe(p.expected.length - 1);
+    expect(Array.from(m.activationTsNs)).not.toContain(victim);
+    expect(m.warnings.join('\n')).toMatch(/1 activations overlap lost-data windows/);
+  });
+});

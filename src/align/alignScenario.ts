@@ -70,5 +70,13 @@ export async function alignScenario(onDisk: ScenarioOnDisk, opts: AlignOptions =
     warnings.push(...aligned.warnings);
     guests.push(aligned.guest);
   }
+  // What the readers flagged (overwritten buffers, lost events, unparsed lines) stays visible.
+  const traceNotes = (name: string, t: TraceTables | null): string[] => {
+    if (!t) return [];
+    const notes = t.meta.warnings.map((w) => `${name} trace: ${w}`);
+    if (t.meta.lost.length) notes.push(`${name} trace: ${t.meta.lost.length} lost-data windows (${t.meta.lost.map((l) => l.kind).filter((k, i, a) => a.indexOf(k) === i).join(', ')})`);
+    return notes;
+  };
+  warnings.unshift(...traceNotes('host', host), ...guests.flatMap((g) => traceNotes(`guest "${g.name}"`, g.tables)));
   return { name: s.name, dir: onDisk.dir, scenario: s, host, guests, warnings };
 }

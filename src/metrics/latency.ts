@@ -97,6 +97,30 @@ export function measureProbeLatency(t: TraceTables, machine: string, o: MeasureO
         `in ${t.meta.source}; busiest tasks: ${busiestTasks(t).join(', ')}`,
     );
   }
+  // Activations whose window overlaps a lost-data window may have lost their wakeup or switch-in:
+  // they are dropped and counted, not guessed.
+  const keep = new Uint8Array(act.length).fill(1);
+  let inLost = 0;
+  for (const w of t.meta.lost) {
+    for (let i = 0; i < act.length; i++) {
+      if (!keep[i] || act.runNs[i]! < w.startNs || act.startNs[i]! > w.endNs) continue;
+      if (w.cpu >= 0 && w.cpu !== act.runCpu[i] && w.cpu !== act.timerCpu[i]) continue;
+      keep[i] = 0;
+      inLost++;
+    }
+  }
+  if (inLost) warnings.push(`${machine}: ${inLost} activations overlap lost-data windows of the trace and are left out`);
+  if (t.meta.lost.length && !inLost) warnings.push(`${machine}: the trace has ${t.meta.lost.length} lost-data windows; activations in them cannot be seen`);
+  const idx: number[] = [];
+  for (let i = 0; i < act.length; i++) if (keep[i]) idx.push(i);
+  const sel = <A extends Float64Array | Int32Array>(a: A): A => (idx.length === act.length ? a : (a.constructor as unknown as { from(x: number[]): A }).from(idx.map((i) => a[i]!)));
+  act.startNs = sel(act.startNs);
+  act.runNs = sel(act.runNs);
+  act.wakeNs = sel(act.wakeNs);
+  act.timerCpu = sel(act.timerCpu);
+  act.runCpu = sel(act.runCpu);
+  act.tid = sel(act.tid);
+  act.length = idx.length;
   const latencyNs = new Float64Array(act.length);
   let negative = 0;
   for (let i = 0; i < act.length; i++) {
