@@ -8,6 +8,9 @@ import { decodeOption, emptyOptions, Opt, type DatCpuData, type DatOptions } fro
 
 export const DAT_MAGIC = [0x17, 0x08, 0x44, 0x74, 0x72, 0x61, 0x63, 0x69, 0x6e, 0x67] as const; // \x17\x08Dtracing
 
+/** More CPUs than any machine has: a corrupt count. */
+const MAX_CPUS = 1 << 14;
+
 export type DatCompression = 'none' | 'zlib' | 'zstd';
 
 export interface DatBuffer {
@@ -128,7 +131,7 @@ function parseV6(c: Cursor, l: DatLayout): void {
   l.printk = c.text(c.u32('printk size'), 'printk formats');
   l.cmdlines = c.text(c.u64('cmdlines size'), 'saved cmdlines');
   l.cpus = c.u32('cpu count');
-  if (l.cpus > 65536) c.fail(`implausible CPU count ${l.cpus}`, c.pos - 4);
+  if (l.cpus > MAX_CPUS) c.fail(`implausible CPU count ${l.cpus}`, c.pos - 4);
   let tag = c.text(10, 'section tag');
   while (tag.startsWith('options')) {
     for (;;) {
@@ -173,7 +176,7 @@ export function selectedClock(traceClock: string | null): string | null {
 
 // ---- v7 ----
 
-const SECTION_HEADER = 16;
+const MAX_CHUNK = 64 << 20;
 
 interface Section {
   id: number;
@@ -197,7 +200,7 @@ function decompress(kind: DatCompression, data: Uint8Array, outSize: number, at:
 
 function readSection(bytes: Uint8Array, l: DatLayout, offset: number, expectId: number | null): Section {
   const c = new Cursor(bytes, l.little, offset);
-  if (offset < 0 || offset > bytes.length) c.fail(`section offset ${offset} is outside the file (${bytes.length} bytes)`, 0);
+  if (offset < 0 || offset >= bytes.length) c.fail(`section offset ${offset} is outside the file (truncated at ${bytes.length} bytes)`, bytes.length);
   const id = c.u16('section id');
   const flags = c.u16('section flags');
   c.u32('section description');
@@ -275,7 +278,11 @@ function parseV7(c: Cursor, l: DatLayout): void {
       }
       continue;
     }
-    const cpus = b.cpus ?? [];
+    const cpus = (b.cpus ?? []).filter((cd) => {
+      if (cd.cpu < MAX_CPUS) return true;
+      l.problems.push(`buffer "${b.name}" lists CPU ${cd.cpu}: corrupt entry ignored`);
+      return false;
+    });
     for (const cd of cpus) maxCpu = Math.max(maxCpu, cd.cpu);
     let compressed = false;
     try {
@@ -287,6 +294,10 @@ function parseV7(c: Cursor, l: DatLayout): void {
       l.problems.push(`buffer "${b.name}" section header at byte ${b.offset} is beyond the end of the file`);
     }
     l.buffers.push({ name: b.name, clock: b.clock, pageSize: b.pageSize ?? l.pageSize, cpus, compressed });
+  }
+  if (o.cpuCount !== null && o.cpuCount > MAX_CPUS) {
+    l.problems.push(`CPUCOUNT option says ${o.cpuCount} CPUs: corrupt value ignored`);
+    o.cpuCount = null;
   }
   l.cpus = Math.max(o.cpuCount ?? 0, maxCpu + 1);
 }
@@ -322,6 +333,8 @@ export function cpuPages(bytes: Uint8Array, l: DatLayout, buf: DatBuffer, cd: Da
       const at = c.pos;
       const comp = c.u32('chunk compressed size');
       const raw = c.u32('chunk size');
+      // trace-cmd writes 10-page chunks; anything huge is corruption, not data to allocate for.
+      if (raw > MAX_CHUNK) c.fail(`chunk claims ${raw} uncompressed bytes`, at);
       frames.push(c.bytesN(comp, 'compressed chunk'));
       sizes.push(raw);
       ats.push(at);

@@ -181,7 +181,10 @@ export function decodeOption(o: DatOptions, id: number, size: number, c: Cursor,
       break;
     }
     case Opt.CPUCOUNT:
-      o.cpuCount = sub.u32('CPUCOUNT');
+      {
+        const n = sub.u32('CPUCOUNT');
+        if (n > 0 && n <= 1 << 14) o.cpuCount = n; // larger is a corrupt value
+      }
       break;
     case Opt.VERSION:
       o.traceCmdVersion = asciiZ(sub, size, 'VERSION');

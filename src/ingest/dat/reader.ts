@@ -35,7 +35,12 @@ export function readDatBytes(bytes: Uint8Array, source: string, opts: IngestOpti
   }
   const b = new MachineBuilder(source, 'trace-cmd-dat');
   if (opts.machine) b.meta.machine = opts.machine;
-  decodeInto(b, bytes, layout, source, opts);
+  try {
+    decodeInto(b, bytes, layout, source, opts);
+  } catch (e) {
+    if (e instanceof DatFormatError) throw new InputError(source, e.message, { offset: e.offset });
+    throw e;
+  }
   return { source, format: 'trace-cmd-dat', machines: [b.finish()] };
 }
 
