@@ -111,6 +111,14 @@ describe('compare on the hand-built sample', () => {
   });
 });
 
+describe('sanity', () => {
+  it('flags latencies longer than the trace', () => {
+    const input = sampleCompareInput();
+    input.measured[1] = { ...input.measured[1]!, stats: { ...input.measured[1]!.stats, maxUs: 5e9 } };
+    expect(compare([input]).warnings).toEqual([expect.stringMatching(/\[trace\]: host\/cyclictest max latency 5\.000e\+9 µs exceeds the trace span \(4000000 µs\)/)]);
+  });
+});
+
 describe('responseTimesNs', () => {
   it('falls back to the switch-in when the tables have no switches of the probe', () => {
     const input = sampleCompareInput();

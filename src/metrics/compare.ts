@@ -97,6 +97,14 @@ export function compare(inputs: CompareScenarioInput[], opts: CompareOptions = {
         boostReasons: sortedRecord(b.byReason),
       });
     }
+    // A latency longer than the whole trace cannot be real: say so rather than let it pass as data.
+    const spanUs = (input.aligned.host.meta.endNs - input.aligned.host.meta.startNs) / 1000;
+    const runs: Array<[string, ProbeLatency[]]> = [['trace', input.measured], ...input.replays.map((r): [string, ProbeLatency[]] => [r.result.policy, r.probes])];
+    for (const [run, probes] of runs) {
+      for (const p of probes) {
+        if (p.stats.count && p.stats.maxUs > spanUs) result.warnings.push(`${key.scenario} [${run}]: ${p.machine}/${p.task} max latency ${p.stats.maxUs.toExponential(3)} µs exceeds the trace span (${spanUs.toFixed(0)} µs): the measurement is broken (clock mapping?)`);
+      }
+    }
     result.scenarios.push(scenarioFacts(input, key));
     for (const r of input.replays) for (const w of r.result.warnings) result.warnings.push(`${key.scenario} [${r.result.policy}]: ${w}`);
   }
