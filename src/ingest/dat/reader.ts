@@ -246,21 +246,30 @@ function decodeInto(b: MachineBuilder, bytes: Uint8Array, l: DatLayout, source: 
 
 function lostWindows(b: MachineBuilder, cpus: CpuRecords[], losses: PageLoss[], problems: string[]): void {
   const byCpu = new Map(cpus.map((c) => [c.cpu, c]));
+  let traceStart = Infinity;
+  for (const c of cpus) if (c.n) traceStart = Math.min(traceStart, c.ts[0]!);
   for (const loss of losses) {
     const c = byCpu.get(loss.cpu)!;
     const before = loss.beforeRecord > 0 ? c.ts[loss.beforeRecord - 1]! : null;
     const after = loss.beforeRecord < c.n ? c.ts[loss.beforeRecord]! : before;
+    // Loss before the first page kept: the ring buffer overwrote older data, so this CPU's
+    // events are unknown from the trace start up to its first kept event.
+    const start = before ?? (Number.isFinite(traceStart) ? Math.min(traceStart, after ?? traceStart) : (after ?? 0));
     const w: LostWindow = {
       cpu: loss.cpu,
-      startNs: before ?? after ?? 0,
-      endNs: after ?? before ?? 0,
+      startNs: start,
+      endNs: after ?? start,
       events: loss.events,
-      // Loss before the first page kept means the ring buffer overwrote older data.
       kind: loss.kind === 'corrupt' ? 'corrupt' : before === null ? 'overwrite' : 'lost',
       ...(loss.detail ? { detail: loss.detail } : {}),
     };
     if (loss.kind === 'corrupt') b.warn(loss.detail ?? `corrupt page on CPU ${loss.cpu}`);
     b.meta.lost.push(w);
+  }
+  const dropped = losses.filter((x) => x.kind === 'lost');
+  if (dropped.length) {
+    const n = dropped.reduce((a, x) => a + (x.events ?? 0), 0);
+    b.warn(`${dropped.length} ring-buffer page(s) flagged missed events${n ? `: ${n} events missing` : ''} (see lost windows)`);
   }
   for (const p of problems) {
     const m = /^CPU (\d+)/.exec(p);
