@@ -130,6 +130,8 @@ export async function runCompare(scenarios: ScenarioOnDisk[], o: CompareRunOptio
     const onProgress = o.onProgress ? (label: string, f: number) => o.onProgress!(label, (i + f) / scenarios.length) : undefined;
     inputs.push(await prepareCompareInput(s, { ...o, ...(onProgress ? { onProgress } : {}) }));
   }
-  const policies = (o.policies ?? [...DEFAULT_POLICIES]).map((p) => inputs.flatMap((i) => i.replays).find((r) => r.result.policy === p || p.endsWith(r.result.policy))?.result.policy ?? p);
-  return { result: compare(inputs, { ...o, policies: [...new Set(policies)] }), inputs };
+  // Columns follow the replays (in --policies order), named as the policies name themselves:
+  // a policy module path becomes its policy's name.
+  const { policies: _names, ...cmp } = o;
+  return { result: compare(inputs, cmp), inputs };
 }
