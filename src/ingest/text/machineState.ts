@@ -61,11 +61,6 @@ export class MachineState {
     return id;
   }
 
-  /** The comm at [a, e) of `pid`. */
-  comm(_pid: number, s: string, a: number, e: number): number {
-    return this.intern(s, a, e);
-  }
-
   private idleId = -1;
 
   /**
@@ -167,6 +162,3 @@ export class MachineState {
     this.rawStateRows = [];
   }
 }
-
-/** Human text for LostWindow.kind of each marker. */
-export type LostKind = LostWindow['kind'];

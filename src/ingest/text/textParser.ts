@@ -112,7 +112,7 @@ export class TextTraceParser implements LineSink {
     ev.tgid = line.tgid;
     ev.flags = line.flags;
     const b = m.b;
-    m.thread(line.pid, line.pid === 0 ? -1 : m.comm(line.pid, s, line.commStart, line.commEnd), ts, line.tgid);
+    m.thread(line.pid, line.pid === 0 ? -1 : m.intern(s, line.commStart, line.commEnd), ts, line.tgid);
     const nameId = m.internHashed(s, line.evStart, line.evEnd, line.evHash);
     const entries = this.entries.get(m)!;
     let entry = entries[nameId];
@@ -140,7 +140,6 @@ export class TextTraceParser implements LineSink {
   private nonEvent(m: MachineState, s: string, a: number, e: number, lineNo: number, last: boolean): void {
     const text = s.slice(a, e);
     const c = classifyLine(text);
-    const meta = m.b.meta;
     if (!c) {
       if (/[\x00-\x08\x0e-\x1a\x1c-\x1f]/.test(text)) {
         this.binaryLines++;

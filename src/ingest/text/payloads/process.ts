@@ -25,9 +25,9 @@ export const parseProcess: PayloadParser = (m, ev, s, a, e, kind) => {
       const child = intAt(s, cp, e);
       if (Number.isNaN(tid) || Number.isNaN(child)) return false;
       c.tid[i] = tid;
-      c.comm[i] = m.comm(tid, s, ca, pidAt - 5);
+      c.comm[i] = m.intern(s, ca, pidAt - 5);
       c.childTid[i] = child;
-      c.childComm[i] = m.comm(child, s, cc, cp - 11);
+      c.childComm[i] = m.intern(s, cc, cp - 11);
       m.thread(tid, c.comm[i]!, ev.tsNs);
       m.thread(child, c.childComm[i]!, ev.tsNs);
       return true;
@@ -76,7 +76,7 @@ export const parseProcess: PayloadParser = (m, ev, s, a, e, kind) => {
       const tid = intAt(s, pidAt, e);
       if (Number.isNaN(tid)) return false;
       c.tid[i] = tid;
-      c.comm[i] = m.comm(tid, s, ca, pidAt - 5);
+      c.comm[i] = m.intern(s, ca, pidAt - 5);
       c.prio[i] = intKey(s, 'prio=', scan.pos, e);
       m.thread(tid, c.comm[i]!, ev.tsNs);
       return true;

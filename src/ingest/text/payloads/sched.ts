@@ -48,7 +48,7 @@ export const parseSchedSwitch: PayloadParser = (m, ev, s, a, e) => {
     const prevPid = intAt(s, pp, e);
     if (Number.isNaN(prevPid)) return false;
     c.prevPid[i] = prevPid;
-    c.prevComm[i] = m.comm(prevPid, s, pc, pp - 10);
+    c.prevComm[i] = m.intern(s, pc, pp - 10);
     c.prevPrio[i] = intKey(s, 'prev_prio=', scan.pos, e);
     const st = keyAt(s, 'prev_state=', scan.pos, e);
     if (st < 0) return false;
@@ -68,7 +68,7 @@ export const parseSchedSwitch: PayloadParser = (m, ev, s, a, e) => {
     const nextPid = intAt(s, np, e);
     if (Number.isNaN(nextPid)) return false;
     c.nextPid[i] = nextPid;
-    c.nextComm[i] = m.comm(nextPid, s, nc, np - 10);
+    c.nextComm[i] = m.intern(s, nc, np - 10);
     c.nextPrio[i] = intKey(s, 'next_prio=', scan.pos, e);
     if (raw) m.rawStateRows.push(i);
   } else {
@@ -82,7 +82,7 @@ export const parseSchedSwitch: PayloadParser = (m, ev, s, a, e) => {
     const prevPid = intAt(s, colon + 1, lb);
     if (Number.isNaN(prevPid)) return false;
     c.prevPid[i] = prevPid;
-    c.prevComm[i] = m.comm(prevPid, s, a, colon);
+    c.prevComm[i] = m.intern(s, a, colon);
     c.prevPrio[i] = orNeg(intAt(s, lb + 2, arrow));
     const rb = find(s, ']', lb, arrow);
     if (rb < 0) return false;
@@ -98,7 +98,7 @@ export const parseSchedSwitch: PayloadParser = (m, ev, s, a, e) => {
     const nextPid = intAt(s, ncolon + 1, nlb);
     if (Number.isNaN(nextPid)) return false;
     c.nextPid[i] = nextPid;
-    c.nextComm[i] = m.comm(nextPid, s, na, ncolon);
+    c.nextComm[i] = m.intern(s, na, ncolon);
     c.nextPrio[i] = orNeg(intAt(s, nlb + 2, e));
     m.rawStateRows.push(i);
   }
@@ -120,7 +120,7 @@ export const parseWakeup: PayloadParser = (m, ev, s, a, e, kind) => {
     const tid = intAt(s, pidAt, e);
     if (Number.isNaN(tid)) return false;
     c.tid[i] = tid;
-    c.comm[i] = m.comm(tid, s, ca, pidAt - 5);
+    c.comm[i] = m.intern(s, ca, pidAt - 5);
     c.prio[i] = intKey(s, 'prio=', scan.pos, e);
     c.success[i] = intKey(s, 'success=', scan.pos, e);
     c.targetCpu[i] = intKey(s, 'target_cpu=', scan.pos, e);
@@ -133,7 +133,7 @@ export const parseWakeup: PayloadParser = (m, ev, s, a, e, kind) => {
     const tid = intAt(s, colon + 1, lb);
     if (Number.isNaN(tid)) return false;
     c.tid[i] = tid;
-    c.comm[i] = m.comm(tid, s, a, colon);
+    c.comm[i] = m.intern(s, a, colon);
     c.prio[i] = orNeg(intAt(s, lb + 2, te));
     const rb = find(s, ']', lb, te);
     if (rb < 0) return false;
@@ -155,7 +155,7 @@ export const parseMigrate: PayloadParser = (m, ev, s, a, e) => {
   const tid = intAt(s, pidAt, e);
   if (Number.isNaN(tid)) return false;
   c.tid[i] = tid;
-  c.comm[i] = m.comm(tid, s, ca, pidAt - 5);
+  c.comm[i] = m.intern(s, ca, pidAt - 5);
   c.prio[i] = intKey(s, 'prio=', scan.pos, e);
   c.origCpu[i] = intKey(s, 'orig_cpu=', scan.pos, e);
   c.destCpu[i] = intKey(s, 'dest_cpu=', scan.pos, e);
