@@ -70,3 +70,4 @@ export { loadPolicy, builtinPolicy, vanillaPolicy, staticPolicy, crosvmRtPolicy,
 export type * from './replay/policies/types.js';
 export { Simulator, defaultEngineOptions } from './replay/engine/index.js';
 export type { EngineOptions } from './replay/engine/index.js';
+export { readDat, readDatBytes, parseLayout as parseDatLayout } from './ingest/dat/index.js';

@@ -63,7 +63,7 @@ describe.skipIf(!HAS_TRACE_CMD)('.dat vs its trace-cmd report text', () => {
           const us = toUs(a['tsNs']![i]!) * 1000;
           if (b['tsNs']![i] !== us) bad.push(`${spec.name}#${i} tsNs ${a['tsNs']![i]} vs ${b['tsNs']![i]}`);
           for (const k of ['cpu', 'pid', ...SAME[spec.name]!]) {
-            const isStr = spec.columns[k as keyof typeof spec.columns] === 'str';
+            const isStr = (spec.columns as Record<string, string>)[k] === 'str';
             const x = isStr ? str(d, a[k]![i]!) : (a[k] as ArrayLike<unknown>)[i];
             const y = isStr ? str(t, b[k]![i]!) : (b[k] as ArrayLike<unknown>)[i];
             if (x !== y) bad.push(`${spec.name}#${i} ${k}: dat ${JSON.stringify(x)} text ${JSON.stringify(y)}`);
