@@ -84,6 +84,43 @@ describe('measured probe latency', () => {
     expect(m.warnings).toEqual([]);
   });
 
+  it('a CLOCK_REALTIME timer now= (another clock base) does not disturb the clock check', () => {
+    const p = cyclictestTrace(6, 50, 0);
+    const b = p.trace;
+    // a timerfd on CLOCK_REALTIME expiring: now= is ns since 1970
+    const t2 = { ...b, hrtimer: { ...b.hrtimer } };
+    const H = b.hrtimer.cols;
+    const n = b.hrtimer.length + 1;
+    const grow = <A extends Float64Array | Int32Array | Uint32Array | Uint16Array | Uint8Array>(a: A, v: number): A => {
+      const out = new (a.constructor as { new (n: number): A })(n);
+      out.set(a as never);
+      out[n - 1] = v;
+      return out;
+    };
+    t2.hrtimer = {
+      ...b.hrtimer,
+      length: n,
+      cols: {
+        ...H,
+        tsNs: grow(H.tsNs, H.tsNs[H.tsNs.length - 1]! + 1),
+        seq: grow(H.seq, 1e6),
+        cpu: grow(H.cpu, 1),
+        pid: grow(H.pid, 0),
+        flags: grow(H.flags, 0),
+        kind: grow(H.kind, HrtimerKind.EXPIRE_ENTRY),
+        hrtimer: grow(H.hrtimer, -1),
+        function: grow(H.function, -1),
+        expiresNs: grow(H.expiresNs, -1),
+        softexpiresNs: grow(H.softexpiresNs, -1),
+        nowNs: grow(H.nowNs, 1.795e18),
+        mode: grow(H.mode, -1),
+      },
+    };
+    const m = measureProbeLatency(t2 as TraceTables, 'guest0', { task: 'cyclictest' });
+    expect(m.monoToTrace.offsetNs).toBe(0);
+    expect(Array.from(m.latencyNs)).toEqual(p.expected);
+  });
+
   it('a trace clock that is not CLOCK_MONOTONIC is mapped via hrtimer_expire_entry now=', () => {
     const shifted = cyclictestTrace(2, 200, 5_123_456_789);
     const m = measureProbeLatency(shifted.trace, 'guest0', { task: 'cyclictest' });

@@ -82,7 +82,7 @@ export function measureProbeLatency(t: TraceTables, machine: string, o: MeasureO
   }
   let monoToTrace = { ...base, source: 'trace clock is CLOCK_MONOTONIC' };
   if (method === 'timer') {
-    const d = minTraceMinusMono(t, base);
+    const d = minTraceMinusMono(t, base, new Set(tids));
     if (d === null) {
       monoToTrace.source = 'assumed CLOCK_MONOTONIC (no hrtimer_expire_entry with now=)';
       if (t.meta.clock !== 'mono' && t.meta.format !== 'replay') warnings.push(`${machine}: no hrtimer_expire_entry "now" values to check the trace clock against CLOCK_MONOTONIC; assumed equal`);

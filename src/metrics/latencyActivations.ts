@@ -171,16 +171,33 @@ export function findActivations(t: TraceTables, tids: ReadonlySet<number>, o: Ac
 /**
  * How this machine's CLOCK_MONOTONIC maps to its trace clock, from hrtimer_expire_entry: its `now`
  * is read in hrtimer_interrupt just before the event is stamped, so trace - now is at least the
- * clock offset, and its minimum is the offset plus under a µs. Returns the minimum, or null when
- * the trace has no expire_entry with `now`.
+ * clock offset, and its minimum is the offset plus under a µs. `now` is in the timer's own clock
+ * base, so only the probe's own timers (same base as the expiries being mapped) are used, else the
+ * tick timer (always CLOCK_MONOTONIC); values far below the median (a CLOCK_REALTIME timer's
+ * `now`) are ignored. Returns null when there is nothing to go on.
  */
-export function minTraceMinusMono(t: TraceTables, base: { offsetNs: number; scale: number }): number | null {
+export function minTraceMinusMono(t: TraceTables, base: { offsetNs: number; scale: number }, probeTids?: ReadonlySet<number>): number | null {
   const H = t.hrtimer.cols;
-  let min = Infinity;
-  for (let i = 0; i < t.hrtimer.length; i++) {
-    if (H.kind[i] !== HrtimerKind.EXPIRE_ENTRY || H.nowNs[i]! < 0) continue;
-    const d = H.tsNs[i]! - (H.nowNs[i]! * base.scale + base.offsetNs);
-    if (d < min) min = d;
-  }
-  return min === Infinity ? null : min;
+  const own = new Set<number>();
+  if (probeTids) for (let i = 0; i < t.hrtimer.length; i++) if (H.kind[i] === HrtimerKind.START && probeTids.has(H.pid[i]!)) own.add(H.hrtimer[i]!);
+  const tick = new Set<number>();
+  t.strings.forEach((s, id) => {
+    if (s === 'tick_nohz_handler' || s === 'tick_sched_timer') tick.add(id);
+  });
+  const collect = (pick: (i: number) => boolean): number[] => {
+    const d: number[] = [];
+    for (let i = 0; i < t.hrtimer.length; i++) {
+      if (H.kind[i] !== HrtimerKind.EXPIRE_ENTRY || H.nowNs[i]! < 0 || !pick(i)) continue;
+      d.push(H.tsNs[i]! - (H.nowNs[i]! * base.scale + base.offsetNs));
+    }
+    return d;
+  };
+  let d = own.size ? collect((i) => own.has(H.hrtimer[i]!)) : [];
+  if (!d.length) d = collect((i) => tick.has(H.function[i]!));
+  if (!d.length) d = collect(() => true);
+  if (!d.length) return null;
+  const sorted = Float64Array.from(d).sort();
+  const median = sorted[sorted.length >> 1]!;
+  for (let i = 0; i < sorted.length; i++) if (sorted[i]! >= median - 1e6) return sorted[i]!;
+  return median;
 }
