@@ -123,23 +123,27 @@ export class PerfettoDecoder {
           this.remoteClockSync(ms, dEnd);
           break;
       }
-      // The service flags the first packet of every sequence as "dropped before": nothing was lost there.
-      const firstOnSeq = !this.seqsSeen.has(seqId);
-      this.seqsSeen.add(seqId);
+      // Sequence ids are per machine. The service flags the first packet of every sequence as
+      // "dropped before": nothing was lost there.
+      const seqKey = machineId * 4294967296 + seqId;
+      const firstOnSeq = !this.seqsSeen.has(seqKey);
+      this.seqsSeen.add(seqKey);
       if (dropped && !firstOnSeq) {
-        const prev = this.seqLastTs.get(seqId) ?? firstTs;
+        const known = (x: number | undefined) => x !== undefined && Number.isFinite(x) && x >= 0;
+        const end = known(firstTs) ? firstTs : ms.lastTsNs;
+        const prev = this.seqLastTs.get(seqKey);
         ms.b.meta.lost.push({
           cpu: bundleCpu,
-          startNs: prev,
-          endNs: Number.isFinite(firstTs) ? firstTs : prev,
+          startNs: known(prev) ? prev! : end,
+          endNs: end,
           events: null,
           kind: 'packet-dropped',
           detail: `previous_packet_dropped on sequence ${seqId}`,
         });
       }
       if (Number.isFinite(lastTs) && lastTs >= 0) {
-        const p = this.seqLastTs.get(seqId);
-        if (p === undefined || lastTs > p) this.seqLastTs.set(seqId, lastTs);
+        const p = this.seqLastTs.get(seqKey);
+        if (p === undefined || lastTs > p) this.seqLastTs.set(seqKey, lastTs);
       }
     } catch (e) {
       if (!(e instanceof WireError)) throw e;
