@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { readPerfetto, sniffPerfetto } from '../src/ingest/perfetto/index.js';
 import { ingest } from '../src/ingest/index.js';
-import { TaskState, Flags, IrqKind, WakeupKind, type TraceTables } from '../src/tables/index.js';
+import { TaskState, Flags, IrqKind, KvmKind, WakeupKind, type TraceTables } from '../src/tables/index.js';
 import { ProtoWriter } from '../src/report/perfetto/protoWriter.js';
 import { compactTrace, lostTrace, twoMachineTrace, zlibWrapped, zstdRawFrame, zstdWrapped, packet, bundle, ev } from './fixtures/perfetto/build.js';
 
@@ -117,7 +117,7 @@ describe('perfetto fixtures', () => {
     ]);
   });
 
-  it('unknown packet fields, unknown ftrace events and GenericFtraceEvent', async () => {
+  it('unknown packet fields, unknown ftrace events, empty x86 kvm_entry payloads and GenericFtraceEvent', async () => {
     const w = new ProtoWriter();
     packet(w, (w) => {
       w.uint(999, 5); // unknown packet field
@@ -138,6 +138,12 @@ describe('perfetto fixtures', () => {
             const p = w.begin(13); // cpu_idle
             w.uint(1, 4294967295);
             w.uint(2, 2);
+            w.end(p);
+          },
+          (w) => {
+            // x86 kvm_entry: the arm64-shaped proto has no field for x86's, so the payload is empty.
+            ev(w, 9, 4242);
+            const p = w.begin(376);
             w.end(p);
           },
           (w) => {
@@ -163,8 +169,10 @@ describe('perfetto fixtures', () => {
       [11, 2, 7, 'cpu_idle', 'state=4294967295 cpu_id=2'],
     ]);
     const k = m.kvm.cols;
-    expect(m.kvm.length).toBe(1);
-    expect([k.tsNs[0], k.pid[0], m.strings[m.kvm.cols.reason[0]!] ?? null, k.vector[0], k.vcpuId[0], k.detail[0]]).toEqual([12, 4242, null, 236, -1, 'irq=236 soft=0 reinjected=0']);
+    expect(m.kvm.length).toBe(2);
+    expect([k.tsNs[0], k.pid[0], k.kind[0], k.reason[0], k.vcpuId[0], k.detail[0]]).toEqual([9, 4242, KvmKind.ENTRY, -1, -1, '']);
+    expect([k.tsNs[1], k.pid[1], k.kind[1], m.strings[k.reason[1]!] ?? null, k.vector[1], k.vcpuId[1], k.detail[1]]).toEqual([12, 4242, KvmKind.INJ_VIRQ, null, 236, -1, 'irq=236 soft=0 reinjected=0']);
+    expect(m.meta.eventCounts['kvm_entry']).toBe(1);
     expect(m.meta.eventCounts['kvm_inj_virq']).toBe(1);
   });
 
