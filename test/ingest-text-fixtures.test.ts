@@ -131,6 +131,7 @@ describe('ftrace text variants', () => {
       [2, '00000000a0b1c2d3', null, -1, -1, -1, null],
       [3, '00000000a0b1c2d3', 'tick_nohz_handler', -1, -1, 100000029500, null],
       [4, '00000000a0b1c2d3', null, -1, -1, -1, null],
+      [3, '00000000a0b1c2d3', 'tick_nohz_handler', -1, -1, 100000031500, null], // 6.x order: now= before function=
     ]);
     expect(rows(m, 'kvm', ['pid', 'kind', 'vcpuId', 'reason', 'vector', 'target', 'value', 'value2'])).toEqual([
       [4210, 0, 3, null, -1, -1, -1, -1],

@@ -4,12 +4,19 @@ import { commonRow, type PayloadParser } from './common.js';
 
 // timer:hrtimer_* (include/trace/events/timer.h). Numbers stay -1 when the event has no such field.
 
-// Fields are printed in a fixed order, so each search starts where the previous value ended
-// (`at`); a missing field leaves `at` unchanged.
+// Fields are usually printed in the order below, so each search starts where the previous value
+// ended (`at`); kernels that reorder them (6.x expire_entry: `hrtimer= now= function=`) fall back
+// to a search from the payload start (`from`).
 let at = 0;
+let from = 0;
+
+function valueAt(s: string, key: string, e: number): number {
+  const p = keyAt(s, key, at, e);
+  return p >= 0 ? p : keyAt(s, key, from, e);
+}
 
 function numKey(s: string, key: string, e: number): number {
-  const p = keyAt(s, key, at, e);
+  const p = valueAt(s, key, e);
   if (p < 0) return -1;
   const v = intAt(s, p, e);
   if (Number.isNaN(v)) return -1;
@@ -18,7 +25,7 @@ function numKey(s: string, key: string, e: number): number {
 }
 
 function strKey(m: Parameters<PayloadParser>[0], s: string, key: string, e: number): number {
-  const p = keyAt(s, key, at, e);
+  const p = valueAt(s, key, e);
   if (p < 0) return -1;
   const end = tokenEnd(s, p, e);
   at = end;
@@ -33,6 +40,7 @@ export const parseHrtimer: PayloadParser = (m, ev, s, a, e, kind) => {
   c.kind[i] = kind;
   const ha = keyAt(s, 'hrtimer=', a, e);
   if (ha < 0) return false;
+  from = a;
   at = tokenEnd(s, ha, e);
   c.hrtimer[i] = m.intern(s, ha, at);
   const start = kind === HrtimerKind.START;
