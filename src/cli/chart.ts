@@ -6,6 +6,7 @@ import { renderPng, renderSvgs } from '../report/render.js';
 import { parseWindow } from '../report/timelineFigure.js';
 import { addCompareOptions, compareFromCli, writeOutput, type CompareCliOpts } from './compare.js';
 import { UsageError } from './main.js';
+import { progress } from './progress.js';
 
 // `vcpu-replay chart KIND -o FILE.html|.png|.svg`: one kind of chart for the comparison.
 
@@ -36,10 +37,10 @@ export function registerChart(program: Command): void {
       if (!figures.length) throw new UsageError(`no ${kind} chart: the comparison has no data for it`);
       if (ext === '.html') await writeOutput(o.output, html);
       else if (ext === '.png') {
-        await renderPng(html, o.output);
+        await whileRendering(() => renderPng(html, o.output));
         process.stderr.write(`wrote ${o.output}\n`);
       } else {
-        const svgs = await renderSvgs(html);
+        const svgs = await whileRendering(() => renderSvgs(html));
         for (let i = 0; i < svgs.length; i++) await writeOutput(i === 0 ? o.output : o.output.replace(/\.svg$/i, `-${i + 1}.svg`), svgs[i]!);
       }
     });
@@ -50,5 +51,18 @@ export function parseWindowOrUsage(spec: string, originNs: number) {
     return parseWindow(spec, originNs);
   } catch (e) {
     throw new UsageError((e as Error).message);
+  }
+}
+
+/** Chromium gives no progress of its own: show elapsed seconds on a TTY while it works. */
+async function whileRendering<T>(fn: () => Promise<T>): Promise<T> {
+  const p = progress('rendering in headless Chromium');
+  const t0 = Date.now();
+  const timer = setInterval(() => p.update(Math.round((Date.now() - t0) / 1000), null, 's'), 250);
+  try {
+    return await fn();
+  } finally {
+    clearInterval(timer);
+    p.done();
   }
 }
