@@ -7,7 +7,7 @@ import { mapVcpus, type VcpuCandidate } from './vcpuMap.js';
 import { detectVcpuThreads } from './vcpuThreadNames.js';
 import { clockFromKvmTscOffset, clockFromRemoteSync, clockFromScenario, clockFromTimeShift } from './clockSources.js';
 import { clockFromSyncRounds, syncRounds } from './syncMarkers.js';
-import { estimateClock, guestEventTimesByCpu, plateauSearch, type VcpuEvidence } from './estimateClock.js';
+import { estimateClock, guestEventTimesByCpu, type VcpuEvidence } from './estimateClock.js';
 import { retimeTables, toHostNs } from './retime.js';
 import { AlignError } from './errors.js';
 
@@ -78,7 +78,7 @@ export function alignGuest(inp: AlignGuestInput): { guest: AlignedGuest; warning
   if (clock && clock.uncertaintyNs > REFINE_ABOVE_NS && vcpus.tids.size) {
     // A stated mapping with a wide error bar (round trips through an emulated serial port take
     // milliseconds under TCG): narrow it with the trace evidence, but only inside its own bounds.
-    const refined = refineWithinBounds(vcpuEvidence(host, guest, vcpus), clock);
+    const refined = refineWithinBounds(vcpuEvidence(host, guest, vcpus), clock, guest.meta.startNs, guest.meta.endNs, spec.name);
     if (refined) clock = refined;
     else warnings.push(`guest "${spec.name}": the traces do not narrow the ${clock.source} clock offset (± ${(clock.uncertaintyNs / 1000).toFixed(0)} µs); kept as given`);
   }
@@ -115,16 +115,24 @@ export function alignGuest(inp: AlignGuestInput): { guest: AlignedGuest; warning
 const REFINE_ABOVE_NS = 20_000;
 
 /**
- * The offsets within [offset - u, offset + u] that put the most guest events inside host vCPU
- * running time; null unless nearly all events fit somewhere inside the bounds.
+ * The trace-evidence estimate, accepted only if it agrees with the stated mapping: over the whole
+ * guest trace it stays within the stated offset's error bar. It may add a rate (guest clocks under
+ * TCG run a few ppm off, which a constant-offset sync estimate cannot show).
  */
-export function refineWithinBounds(ev: VcpuEvidence[], c: ClockAlignment): ClockAlignment | null {
-  // plateauSearch offsets apply to guest times scaled by c.scale
-  const p = plateauSearch(ev, c.offsetNs - c.uncertaintyNs, c.offsetNs + c.uncertaintyNs, c.scale);
-  if (p.considered < 100 || p.count < 0.99 * p.considered) return null;
-  const half = Math.max(1000, Math.round((p.hiNs - p.loNs) / 2));
-  if (half >= c.uncertaintyNs) return null;
-  return { offsetNs: Math.round((p.loNs + p.hiNs) / 2), scale: c.scale, uncertaintyNs: half, source: `${c.source}, refined from traces` };
+export function refineWithinBounds(ev: VcpuEvidence[], c: ClockAlignment, guestFromNs: number, guestToNs: number, guestName: string): ClockAlignment | null {
+  let est;
+  try {
+    est = estimateClock(ev, guestName);
+  } catch {
+    return null;
+  }
+  if (est.considered < 100 || est.contained < 0.99 * est.considered || est.uncertaintyNs >= c.uncertaintyNs) return null;
+  for (const g of [guestFromNs, guestToNs]) {
+    const stated = g * c.scale + c.offsetNs;
+    const mine = g * est.scale + est.offsetNs;
+    if (Math.abs(mine - stated) > c.uncertaintyNs + est.uncertaintyNs) return null;
+  }
+  return { offsetNs: est.offsetNs, scale: est.scale, uncertaintyNs: est.uncertaintyNs, source: `${c.source}, refined from traces` };
 }
 
 export { AlignError };
