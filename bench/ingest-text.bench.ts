@@ -47,6 +47,17 @@ async function generate(): Promise<number> {
   return (await stat(OUT)).size;
 }
 
+/** CPU ns per character of a bare charCodeAt loop: how fast this (possibly shared) machine is right now. */
+async function referenceNsPerChar(): Promise<number> {
+  const s = (await readFile(OUT)).subarray(0, 32 << 20).toString('latin1');
+  const c0 = process.cpuUsage();
+  let x = 0;
+  for (let i = 0; i < s.length; i++) x = (x + s.charCodeAt(i)) | 0;
+  const c = process.cpuUsage(c0);
+  if (x === 42) process.stdout.write('');
+  return ((c.user + c.system) * 1000) / s.length;
+}
+
 export async function run(): Promise<Record<string, number | string>> {
   const bytes = await generate();
   const rssBefore = process.memoryUsage().rss;
@@ -69,6 +80,8 @@ export async function run(): Promise<Record<string, number | string>> {
     for (const col of Object.values((m[spec.name] as Table).cols)) tableBytes += (col as { byteLength?: number }).byteLength ?? 0;
   }
   if (trace.machines.length !== 1) throw new Error('unexpected machines');
+  const maxRssMb = process.resourceUsage().maxRSS / 1e3;
+  const refNs = await referenceNsPerChar();
   return {
     'input events': events,
     'input MB': bytes / 1e6,
@@ -78,8 +91,9 @@ export async function run(): Promise<Record<string, number | string>> {
     'events/s (per CPU second)': events / cpuSec,
     'MB/s (wall)': bytes / 1e6 / sec,
     'load average before (2-core box is shared)': load,
+    'reference: bare charCodeAt loop, CPU ns/char': refNs,
     'rss before ingest MB': rssBefore / 1e6,
-    'peak rss MB (process maxRSS)': process.resourceUsage().maxRSS / 1e3,
+    'peak rss MB (process maxRSS)': maxRssMb,
     'event table columns MB': tableBytes / 1e6,
     'JS heap after gc, tables alive MB (excl. typed arrays)': heapAfter / 1e6,
   };
