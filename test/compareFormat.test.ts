@@ -73,3 +73,15 @@ describe('compare -o DIR', () => {
     expect(misses).toEqual([['trace', 2], ['vanilla', 2], ['dynamic', 1], ['static', 0]]);
   });
 });
+
+describe('scenarios captured under different policies', () => {
+  it('put the trace column first and name the captured policy per row', () => {
+    const a = sampleCompareInput();
+    const b = sampleCompareInput({ name: 'captured-static' });
+    b.aligned.scenario.capturedPolicy = { name: 'static' };
+    const text = renderCompareText(compare([a, b]));
+    expect(text).toMatch(/captured {2}probe +count \| trace {2}vanilla {2}dynamic {2}static/);
+    expect(text).toMatch(/captured-static +busy +20000 +static +guest0\/cyclictest/);
+    expect(text).toContain('(captured under vanilla, static)');
+  });
+});

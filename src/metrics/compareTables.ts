@@ -38,12 +38,22 @@ function capturedNote(keys: ScenarioKey[]): string {
   return `${MEASURED} = measured on the captured trace (captured under ${c}); other columns are replays.`;
 }
 
-const keyCells = (k: ScenarioKey): Cell[] => [k.scenario, k.load ?? '-', k.intervalUs];
-const KEY_COLUMNS: TableColumn[] = [
-  { label: 'scenario', align: 'left' },
-  { label: 'load', align: 'left' },
-  { label: 'interval µs', align: 'right' },
-];
+/** Rows captured under different policies cannot share one "trace" position: name it per row. */
+const mixedCapture = (keys: ScenarioKey[]) => new Set(keys.map((k) => k.capturedPolicy)).size > 1;
+
+function keyColumns(keys: ScenarioKey[]): TableColumn[] {
+  return [
+    { label: 'scenario', align: 'left' },
+    { label: 'load', align: 'left' },
+    { label: 'interval µs', align: 'right' },
+    ...(mixedCapture(keys) ? [{ label: 'captured', align: 'left' as const }] : []),
+  ];
+}
+
+function keyCellsOf(keys: ScenarioKey[]): (k: ScenarioKey) => Cell[] {
+  const mixed = mixedCapture(keys);
+  return (k) => [k.scenario, k.load ?? '-', k.intervalUs, ...(mixed ? [k.capturedPolicy ?? '?'] : [])];
+}
 
 function latencyTable(result: CompareResult, side: 'guest' | 'host'): TableModel | null {
   const rows = result.latency.filter((r) => r.side === side);
@@ -55,12 +65,13 @@ function latencyTable(result: CompareResult, side: 'guest' | 'host'): TableModel
     ['max', 'maxUs'],
   ];
   const pick = (r: LatencyRow, c: string) => (c === MEASURED ? r.measured : (r.byPolicy[c] ?? null));
+  const keyCells = keyCellsOf(rows);
   return {
     id: side === 'guest' ? 'guest-latency' : 'host-latency',
     title: `${side === 'guest' ? 'Guest' : 'Host'} probe wakeup latency (µs)`,
     notes: [capturedNote(rows), 'p99 is nearest-rank; "-" = no such probe in that run.'],
     columns: [
-      ...KEY_COLUMNS,
+      ...keyColumns(rows),
       { label: 'probe', align: 'left' },
       { label: 'count', align: 'right' },
       ...stats.flatMap(([g]) => cols.map((c) => ({ label: c, group: g, align: 'right' as const }))),
@@ -88,6 +99,7 @@ function deadlineTable(result: CompareResult): TableModel | null {
   const rows = result.deadlines;
   if (!rows.length) return null;
   const cols = policyColumns(result, rows);
+  const keyCells = keyCellsOf(rows);
   return {
     id: 'deadlines',
     title: `Deadline misses (periodic consumer, ${result.sampleRateHz} Hz)`,
@@ -97,7 +109,7 @@ function deadlineTable(result: CompareResult): TableModel | null {
       capturedNote(rows),
     ],
     columns: [
-      ...KEY_COLUMNS,
+      ...keyColumns(rows),
       { label: 'probe', align: 'left' },
       { label: 'buffer', align: 'right' },
       { label: 'ms', align: 'right' },
@@ -116,6 +128,7 @@ function hostImpactTable(result: CompareResult): TableModel | null {
   const rows = result.hostImpact;
   if (!rows.length) return null;
   const pct = (x: number | undefined) => (x === undefined ? null : x * 100);
+  const keyCells = keyCellsOf(rows);
   return {
     id: 'host-impact',
     title: 'Host impact',
@@ -124,7 +137,7 @@ function hostImpactTable(result: CompareResult): TableModel | null {
       'throttles = RT throttling hits; boosts and boosted ms from the dynamic policy; cap = preempt-disabled cap unboosts.',
     ],
     columns: [
-      ...KEY_COLUMNS,
+      ...keyColumns(rows),
       { label: 'run', align: 'left' },
       { label: 'p99 µs', group: 'host probe', align: 'right' },
       { label: 'max µs', group: 'host probe', align: 'right' },
