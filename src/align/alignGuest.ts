@@ -17,6 +17,8 @@ export interface AlignGuestInput {
   spec: GuestSpec;
   guestCount: number;
   sameTrace: boolean;
+  /** Narrow a stated clock offset with a wide error bar using the traces (default true). */
+  refineClock?: boolean;
 }
 
 /** vCPU threads named like vCPUs on the host, as mapping candidates. */
@@ -75,7 +77,7 @@ export function alignGuest(inp: AlignGuestInput): { guest: AlignedGuest; warning
       clock = c;
     }
   }
-  if (clock && clock.uncertaintyNs > REFINE_ABOVE_NS && vcpus.tids.size) {
+  if (clock && inp.refineClock !== false && clock.uncertaintyNs > REFINE_ABOVE_NS && vcpus.tids.size) {
     // A stated mapping with a wide error bar (round trips through an emulated serial port take
     // milliseconds under TCG): narrow it with the trace evidence, but only inside its own bounds.
     const refined = refineWithinBounds(vcpuEvidence(host, guest, vcpus), clock, guest.meta.startNs, guest.meta.endNs, spec.name);

@@ -11,6 +11,8 @@ export interface AlignOptions {
   /** Byte progress while reading each trace. */
   onProgress?: IngestOptions['onProgress'];
   strict?: boolean;
+  /** Narrow a stated clock offset with a wide error bar using the traces (default true). */
+  refineClock?: boolean;
 }
 
 function checkClockUnit(t: TraceTables, what: string, file: string): void {
@@ -66,7 +68,7 @@ export async function alignScenario(onDisk: ScenarioOnDisk, opts: AlignOptions =
       tables = others.find((m) => m.meta.machine === g.name) ?? (others.length === 1 && guestSpecs.length === 1 ? others[0]! : null);
       sameTrace = tables !== null;
     }
-    const aligned = alignGuest({ host, guestTables: tables, spec: g, guestCount: guestSpecs.length, sameTrace });
+    const aligned = alignGuest({ host, guestTables: tables, spec: g, guestCount: guestSpecs.length, sameTrace, refineClock: opts.refineClock ?? true });
     warnings.push(...aligned.warnings);
     guests.push(aligned.guest);
   }
