@@ -108,10 +108,42 @@ interface InternEntry {
  * Interns NUL-terminated byte strings (comms) without building a JS string per event: a hash
  * of the bytes finds the id; the string is decoded only the first time those bytes appear.
  */
+interface Word4Entry {
+  w0: number;
+  w1: number;
+  w2: number;
+  w3: number;
+  id: number;
+  next: Word4Entry | null;
+}
+
 export class ByteInterner {
   private readonly table = new Map<number, InternEntry>();
+  private readonly table16 = new Map<number, Word4Entry>();
 
   constructor(private readonly intern: (s: string) => number) {}
+
+  /**
+   * A char[16] field (comm) keyed by its four 32-bit words: no byte loop on the hot path.
+   * Bytes after the NUL may differ (the kernel copies stale comm tails); such variants get
+   * their own entry but the same string id.
+   */
+  id16(d: Uint8Array, v: DataView, at: number): number {
+    const w0 = v.getInt32(at, true);
+    const w1 = v.getInt32(at + 4, true);
+    const w2 = v.getInt32(at + 8, true);
+    const w3 = v.getInt32(at + 12, true);
+    const h = (Math.imul(w0, 0x9e3779b1) ^ Math.imul(w1, 0x85ebca77) ^ Math.imul(w2, 0xc2b2ae3d) ^ Math.imul(w3, 0x27d4eb2f)) | 0;
+    let e = this.table16.get(h) ?? null;
+    const head = e;
+    while (e) {
+      if (e.w0 === w0 && e.w1 === w1 && e.w2 === w2 && e.w3 === w3) return e.id;
+      e = e.next;
+    }
+    const id = this.intern(asciiZ(d, at, at + 16));
+    this.table16.set(h, { w0, w1, w2, w3, id, next: head });
+    return id;
+  }
 
   id(d: Uint8Array, s: number, e: number): number {
     let h = 0x811c9dc5;
@@ -149,6 +181,9 @@ export function strIdReader(f: FieldDef | undefined, little: boolean, interner: 
   const o = f.offset;
   if (f.loc === 'none') {
     const size = f.arrayLen === 0 ? -1 : f.size;
+    // Fixed char[16] inside the record's fixed part (checked against the record length once
+    // per event type): the word-keyed fast path.
+    if (size === 16) return (d, v, r, len) => (o + 16 <= len ? interner.id16(d, v, r + o) : interner.id(d, r + o, r + len));
     return (d, _v, r, len) => interner.id(d, r + o, size < 0 ? r + len : Math.min(r + o + size, r + len));
   }
   const rel = f.loc === 'rel';

@@ -173,7 +173,9 @@ function decodeInto(b: MachineBuilder, bytes: Uint8Array, l: DatLayout, source: 
 
   // Records in global time order -> table rows.
   const { which, idx } = mergeOrder(cpus);
-  const decoders: Array<BuiltDecoder | null | undefined> = new Array(65536);
+  // type id -> slot in a small dense decoder list (0 = not built yet, -1 = no format).
+  const slotOf = new Int32Array(65536);
+  const decoders: BuiltDecoder[] = [];
   const fmtAny = formats.values().next().value as EventFormat | undefined;
   const commonOff = (name: string, dflt: number) => fmtAny?.byName.get(name)?.offset ?? dflt;
   const typeOff = commonOff('common_type', 0);
@@ -212,17 +214,22 @@ function decodeInto(b: MachineBuilder, bytes: Uint8Array, l: DatLayout, source: 
       continue;
     }
     const type = view.getUint16(rec + typeOff, little);
-    let d = decoders[type];
-    if (d === undefined) {
+    let slot = slotOf[type]!;
+    if (slot === 0) {
       const ev = formats.get(type);
-      d = ev ? buildDecoder(ev, ctx) : null;
-      if (d?.problem) b.warn(d.problem);
-      decoders[type] = d;
+      if (ev) {
+        const built = buildDecoder(ev, ctx);
+        if (built.problem) b.warn(built.problem);
+        decoders.push(built);
+        slot = decoders.length;
+      } else slot = -1;
+      slotOf[type] = slot;
     }
-    if (d === null) {
+    if (slot < 0) {
       unknownIds.set(type, (unknownIds.get(type) ?? 0) + 1);
       continue;
     }
+    const d = decoders[slot - 1]!;
     const ts = cr.ts[i]!;
     const pid = view.getInt32(rec + pidOff, little);
     const flags = ft[view.getUint8(rec + flagsOff)]! | (view.getUint8(rec + pcOff) << 8);
@@ -239,9 +246,9 @@ function decodeInto(b: MachineBuilder, bytes: Uint8Array, l: DatLayout, source: 
     throw new InputError(source, `undecodable record: ${ex?.text ?? ''}`, { offset: ex?.offset ?? 0 });
   }
 
+  registerCommonPids(b, ctx.threads, ctx.cmdlines, pidFirst, pidLast);
   ctx.threads.finish();
   lostWindows(b, cpus, losses, problems);
-  registerCommonPids(b, ctx.cmdlines, pidFirst, pidLast);
 }
 
 function lostWindows(b: MachineBuilder, cpus: CpuRecords[], losses: PageLoss[], problems: string[]): void {
@@ -280,19 +287,11 @@ function lostWindows(b: MachineBuilder, cpus: CpuRecords[], losses: PageLoss[], 
   }
 }
 
-/** Threads seen only as common_pid get their comm from saved cmdlines. */
-function registerCommonPids(b: MachineBuilder, cmdlines: Map<number, number>, first: Float64Array, last: Float64Array): void {
-  const named = new Set<number>();
-  const sw = b.sched_switch;
-  for (let i = 0; i < sw.length; i++) {
-    named.add(sw.c.prevPid[i]!);
-    named.add(sw.c.nextPid[i]!);
-  }
-  const wk = b.sched_wakeup;
-  for (let i = 0; i < wk.length; i++) named.add(wk.c.tid[i]!);
+/** Threads seen only as common_pid (never named by a sched payload) get their comm from saved cmdlines. */
+function registerCommonPids(b: MachineBuilder, threads: ThreadTracker, cmdlines: Map<number, number>, first: Float64Array, last: Float64Array): void {
   const unknown = b.str('<...>');
   for (let pid = 0; pid < first.length; pid++) {
-    if (Number.isNaN(first[pid]!) || named.has(pid)) continue;
+    if (Number.isNaN(first[pid]!) || threads.named(pid)) continue;
     const comm = cmdlines.get(pid) ?? (pid === 0 ? b.str('<idle>') : unknown);
     b.thread(pid, comm, first[pid]!);
     b.thread(pid, comm, last[pid]!);

@@ -45,7 +45,8 @@ export function scanCpuPages(
   fileBase: number,
 ): CpuRecords {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  let cap = Math.max(64, (data.length / 24) | 0);
+  // Real records average 30-60 bytes with their headers; grow if a file packs them tighter.
+  let cap = Math.max(64, (data.length / 40) | 0);
   let ts = new Float64Array(cap);
   let off = new Uint32Array(cap);
   let len = new Uint32Array(cap);

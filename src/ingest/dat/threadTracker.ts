@@ -53,6 +53,11 @@ export class ThreadTracker {
     this.b.thread(pid, commId, this.last[pid]!);
   }
 
+  /** True when a sched payload named this pid. */
+  named(pid: number): boolean {
+    return pid >= 0 && pid < this.comm.length && this.comm[pid]! >= 0;
+  }
+
   /** Report every open span to the builder. */
   finish(): void {
     for (let pid = 0; pid < this.comm.length; pid++) {
