@@ -132,6 +132,25 @@ describe('clock estimate from the traces alone', () => {
     for (const g of [guest.meta.startNs, guest.meta.endNs]) expect(Math.abs(g * c.scale + c.offsetNs - (g * scale + truth))).toBeLessThan(20_000);
   });
 
+  it('narrows a stated offset with a wide error bar (TCG sync markers), adding the rate, but only inside its bounds', () => {
+    const truth = 3_000_000_000;
+    const scale = 1 - 8e-6; // a TCG guest clock a few ppm slow
+    const { host, guest } = syntheticPair({ seed: 23, offsetNs: truth, scale, durationNs: 6e9 });
+    const mid = (guest.meta.startNs + guest.meta.endNs) / 2;
+    const statedAtMid = mid * (scale - 1) + truth; // constant offset right at mid-trace, ± 400 µs
+    const stated = { offsetNs: Math.round(statedAtMid + 150_000), uncertaintyNs: 400_000, source: 'sync-markers' };
+    const r = alignGuest({ host, guestTables: guest, spec: spec({ clock: stated }), guestCount: 1, sameTrace: false });
+    const c = r.guest.clock;
+    expect(c.source).toBe('scenario (sync-markers), refined from traces');
+    expect(c.uncertaintyNs).toBeLessThan(20_000);
+    for (const g of [guest.meta.startNs, guest.meta.endNs]) expect(Math.abs(g * c.scale + c.offsetNs - (g * scale + truth))).toBeLessThan(20_000);
+    // a stated offset whose bounds exclude what the traces show is kept, with a warning
+    const wrong = { offsetNs: Math.round(statedAtMid + 2_000_000), uncertaintyNs: 400_000, source: 'sync-markers' };
+    const r2 = alignGuest({ host, guestTables: guest, spec: spec({ clock: wrong }), guestCount: 1, sameTrace: false });
+    expect(r2.guest.clock.offsetNs).toBe(wrong.offsetNs);
+    expect(r2.warnings.join('\n')).toMatch(/do not narrow/);
+  });
+
   it('a guest recorded at another time is a clear "no overlap" error', () => {
     const a = syntheticPair({ seed: 31, offsetNs: 0, durationNs: 1e9 });
     // Scenario says offset 100 s: the guest lands after the host trace ends.
