@@ -4,22 +4,41 @@ import type { TableBuilder } from '../../tables/index.js';
 // bundles, i.e. a few long sorted runs: a natural merge sort over those runs is linear-ish.
 // finish() then finds the table sorted and only trims it.
 
-/** Permutation that sorts rows by (ts, row index) - row index order is seq order - or null if sorted. */
-export function timeOrder(ts: Float64Array, n: number): Uint32Array | null {
+/**
+ * Permutation that sorts rows by (ts, row index) - row index order is seq order - or null if
+ * already sorted. With `cpu`, rows are first grouped by CPU (a counting sort: each CPU's rows are
+ * nearly always in order already), so the merge has log2(#CPUs) passes instead of log2(#bundles).
+ */
+export function timeOrder(ts: Float64Array, n: number, cpu?: Int32Array): Uint32Array | null {
   let sorted = true;
   for (let i = 1; i < n; i++) if (ts[i]! < ts[i - 1]!) { sorted = false; break; }
   if (sorted) return null;
-  // Run starts, then bottom-up stable merges of adjacent runs (left wins ties: lower index).
-  let bounds: number[] = [0];
-  for (let i = 1; i < n; i++) if (ts[i]! < ts[i - 1]!) bounds.push(i);
-  bounds.push(n);
-  // Keys travel with the indices so the merge compares sequentially read values.
   let a = new Uint32Array(n);
+  let bounds: number[] = [0];
+  if (cpu) {
+    const MAXC = 1026; // cpu -1 .. 1024
+    const start = new Int32Array(MAXC + 1);
+    for (let i = 0; i < n; i++) start[Math.min(MAXC - 1, cpu[i]! + 1) + 1]!++;
+    for (let c = 1; c <= MAXC; c++) start[c]! += start[c - 1]!;
+    const fill = start.slice();
+    for (let i = 0; i < n; i++) a[fill[Math.min(MAXC - 1, cpu[i]! + 1)]!++] = i;
+    for (let c = 0; c < MAXC; c++) {
+      const lo = start[c]!;
+      const hi = start[c + 1]!;
+      if (lo === hi) continue;
+      if (lo > 0) bounds.push(lo);
+      for (let k = lo + 1; k < hi; k++) if (ts[a[k]!]! < ts[a[k - 1]!]!) bounds.push(k);
+    }
+  } else {
+    for (let i = 0; i < n; i++) a[i] = i;
+    for (let i = 1; i < n; i++) if (ts[i]! < ts[i - 1]!) bounds.push(i);
+  }
+  bounds.push(n);
   let b = new Uint32Array(n);
+  // Keys travel with the indices so the merge compares sequentially read values.
   let ka = new Float64Array(n);
   let kb = new Float64Array(n);
-  for (let i = 0; i < n; i++) a[i] = i;
-  ka.set(ts.subarray(0, n));
+  for (let i = 0; i < n; i++) ka[i] = ts[a[i]!]!;
   while (bounds.length > 2) {
     const next: number[] = [0];
     for (let k = 0; k + 1 < bounds.length; k += 2) {
@@ -30,7 +49,8 @@ export function timeOrder(ts: Float64Array, n: number): Uint32Array | null {
       let j = mid;
       let o = lo;
       while (i < mid && j < hi) {
-        if (ka[j]! < ka[i]!) {
+        // Equal times: the lower row index (earlier seq) first; runs need not be in index order.
+        if (ka[j]! < ka[i]! || (ka[j] === ka[i] && a[j]! < a[i]!)) {
           kb[o] = ka[j]!;
           b[o++] = a[j++]!;
         } else {
@@ -173,7 +193,7 @@ function pStr(x: string[], p: Uint32Array, n: number, seen: Uint8Array): void {
 export function sortBuilderRows(tb: TableBuilder<never>): Uint32Array | null {
   const c = tb.c as unknown as Record<string, unknown>;
   const n = tb.length;
-  const perm = timeOrder(c['tsNs'] as Float64Array, n);
+  const perm = timeOrder(c['tsNs'] as Float64Array, n, c['cpu'] as Int32Array | undefined);
   if (!perm) return null;
   const seen = new Uint8Array(n);
   for (const k of Object.keys(c)) {
