@@ -1,6 +1,6 @@
 import { decodeTaskStateMask, kernelMajorMinor } from '../../tables/index.js';
 import type { MachineState } from './machineState.js';
-import { permuteU8, sortBuilderRows } from './sortRows.js';
+import { gU8, sortBuilderRows } from './sortRows.js';
 
 // End-of-trace pass over one machine, once every bundle is in:
 //  - every table is put in time order (bundles are not monotonic per CPU across packets);
@@ -22,12 +22,12 @@ export function fixupMachine(ms: MachineState): void {
   const b = ms.b;
   const swN = b.sched_switch.length;
   const wkN = b.sched_wakeup.length;
-  const swCompact = flags(swN, ms.compactSwitch);
-  const wkCompact = flags(wkN, ms.compactWaking);
+  let swCompact = flags(swN, ms.compactSwitch);
+  let wkCompact = flags(wkN, ms.compactWaking);
   const swPerm = sortBuilderRows(b.sched_switch as never);
-  if (swPerm && swCompact) permuteU8(swCompact, swPerm);
+  if (swPerm && swCompact) swCompact = gU8(swCompact, swPerm, swN);
   const wkPerm = sortBuilderRows(b.sched_wakeup as never);
-  if (wkPerm && wkCompact) permuteU8(wkCompact, wkPerm);
+  if (wkPerm && wkCompact) wkCompact = gU8(wkCompact, wkPerm, wkN);
   for (const t of [b.sched_migrate, b.sched_process, b.irq, b.hrtimer, b.kvm, b.markers, b.generic]) sortBuilderRows(t as never);
 
   const c = b.sched_switch.c;
