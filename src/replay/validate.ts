@@ -13,6 +13,7 @@ import type { Demand } from './demand/types.js';
 import { loadPolicy } from './policies/index.js';
 import { replayDemand, type EngineOverrides } from './replayDemand.js';
 import { latencyStats, probeSamples, tidsByName } from './measure.js';
+import { measureProbeLatency } from '../metrics/latency.js';
 
 export const AVG_TOLERANCE = 0.2;
 export const P99_TOLERANCE = 0.3;
@@ -51,16 +52,24 @@ export interface ValidateOptions {
   onProgress?: (label: string) => void;
 }
 
-/** Probe task per machine of a scenario: scenario.probes, else cyclictest. */
-function probeNames(a: AlignedScenario): Array<[string, TraceTables | null, string]> {
+type Probe = [machine: string, tables: TraceTables | null, task: string, clock: { offsetNs: number; scale: number }];
+
+/** Probe task per machine of a scenario: scenario.probes, else cyclictest; with the guest clock mapping. */
+function probeNames(a: AlignedScenario): Probe[] {
   const p = (a.scenario.probes ?? {}) as Record<string, string>;
-  return [['host', a.host, p['host'] ?? 'cyclictest'] as [string, TraceTables | null, string]].concat(
-    a.guests.map((g) => [g.name, g.tables, p[g.name] ?? 'cyclictest'] as [string, TraceTables | null, string]),
+  return [['host', a.host, p['host'] ?? 'cyclictest', { offsetNs: 0, scale: 1 }] as Probe].concat(
+    a.guests.map((g) => [g.name, g.tables, p[g.name] ?? 'cyclictest', { offsetNs: g.clock.offsetNs, scale: g.clock.scale }] as Probe),
   );
 }
 
-export function measureProbe(t: TraceTables, task: string): LatencyStats {
-  return latencyStats(probeSamples(t, tidsByName(t, task)).latencyNs);
+/** Probe latency as `latency`/`compare` measure it (CLOCK_MONOTONIC expiries mapped onto the trace clock). */
+export function measureProbe(t: TraceTables, task: string, clock: { offsetNs: number; scale: number } = { offsetNs: 0, scale: 1 }): LatencyStats {
+  try {
+    return measureProbeLatency(t, t.meta.machine, { task, clock }).stats;
+  } catch {
+    // No such task or no activations: an empty measurement (count 0), reported as such.
+    return latencyStats(probeSamples(t, tidsByName(t, task)).latencyNs);
+  }
 }
 
 const relErr = (replayed: number, measured: number) => (measured > 0 ? (replayed - measured) / measured : replayed === measured ? 0 : Infinity);
@@ -68,9 +77,9 @@ const relErr = (replayed: number, measured: number) => (measured > 0 ? (replayed
 function rows(kind: ValidationRow['kind'], src: ValidationCapture, policy: string, ref: ValidationCapture, replayed: TraceTables[]): ValidationRow[] {
   const out: ValidationRow[] = [];
   const refProbes = probeNames(ref.aligned);
-  refProbes.forEach(([machine, tables, task], i) => {
+  refProbes.forEach(([machine, tables, task, clock], i) => {
     if (!tables) return;
-    const measured = measureProbe(tables, task);
+    const measured = measureProbe(tables, task, clock);
     const rt = replayed[i];
     if (!rt || measured.count === 0) return;
     const rep = measureProbe(rt, task);

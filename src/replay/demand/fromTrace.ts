@@ -120,12 +120,31 @@ function collect(t: TraceTables, exclude: Set<number>): MachineThreads {
     return l;
   };
   const sw = t.sched_switch.cols;
+  // Who runs on each CPU, and where each thread runs, to close runs whose switch-out was lost
+  // (per-CPU buffer overrun, a missed event): the thread is taken as preempted at that point.
+  const onCpu = new Map<number, number>();
+  const runningOn = new Map<number, number>();
+  const implicitOut = (tid: number, ts: number, seq: number, cpu: number) => {
+    if (tid <= 0 || exclude.has(tid)) return;
+    ev(tid).push({ ts, seq, type: 1, a: 0, b: cpu, c: 1 });
+    runningOn.delete(tid);
+  };
   for (let i = 0; i < t.sched_switch.length; i++) {
     const ts = sw.tsNs[i]!;
     const seq = sw.seq[i]!;
     const prev = sw.prevPid[i]!;
     const next = sw.nextPid[i]!;
     const cpu = sw.cpu[i]!;
+    const believed = onCpu.get(cpu);
+    if (believed !== undefined && believed !== prev && runningOn.get(believed) === cpu) implicitOut(believed, ts, seq, cpu);
+    const elsewhere = runningOn.get(next);
+    if (next > 0 && elsewhere !== undefined && elsewhere !== cpu) {
+      implicitOut(next, ts, seq, elsewhere);
+      onCpu.delete(elsewhere);
+    }
+    onCpu.set(cpu, next);
+    runningOn.delete(prev);
+    if (next > 0) runningOn.set(next, cpu);
     if (prev > 0 && !exclude.has(prev)) {
       ev(prev).push({ ts, seq, type: 1, a: sw.prevState[i]!, b: cpu, c: 0 });
       if (!prio.has(prev)) prio.set(prev, sw.prevPrio[i]!);
@@ -175,23 +194,52 @@ function collect(t: TraceTables, exclude: Set<number>): MachineThreads {
   return { tids, events, prio, cpus, names };
 }
 
+/** Smallest (trace ts - mapped `now`) of hrtimer_expire_entry: the trace-vs-monotonic offset; null without `now`. */
+function minTraceMinusMono(t: TraceTables, base: { offsetNs: number; scale: number }): number | null {
+  const H = t.hrtimer.cols;
+  let min = Infinity;
+  for (let i = 0; i < t.hrtimer.length; i++) {
+    // Skip timers of the epoch-based bases (CLOCK_REALTIME/TAI: `now` ~ 1.7e18 ns).
+    if (H.kind[i] !== HrtimerKind.EXPIRE_ENTRY || H.nowNs[i]! < 0 || H.nowNs[i]! > 1e17) continue;
+    const d = H.tsNs[i]! - (H.nowNs[i]! * base.scale + base.offsetNs);
+    if (d < min) min = d;
+  }
+  return min === Infinity ? null : min;
+}
+
+/** hrtimer expiry (the machine's CLOCK_MONOTONIC) -> trace clock: trace = mono * scale + offsetNs. */
+interface MonoMap {
+  offsetNs: number;
+  scale: number;
+  source: string;
+}
+
 /**
- * The offset between a machine's hrtimer clock base and its trace clock, from timer wakeups:
- * the smallest (wake - softexpires). 0 when the two clocks agree to within 1 ms.
+ * Where a machine's hrtimer expiries sit on its (aligned) trace clock. Start from the clock
+ * mapping alignment applied to its timestamps; if hrtimer_expire_entry `now` values show that the
+ * trace clock is not CLOCK_MONOTONIC, add their smallest offset (as the latency measurement does);
+ * without them, fall back to the smallest (wake - expiry) when the mapping leaves timers more
+ * than 1 ms off.
  */
-function timerClockOffset(m: MachineThreads): number {
+function monoToTrace(t: TraceTables, m: MachineThreads, base: { offsetNs: number; scale: number }): MonoMap {
+  const d = minTraceMinusMono(t, base);
+  if (d !== null) {
+    if (d < -2_000 || d > 20_000) return { offsetNs: base.offsetNs + d, scale: base.scale, source: 'hrtimer_expire_entry now=' };
+    return { ...base, source: 'aligned clock' };
+  }
   let best = Infinity;
   for (const l of m.events.values()) {
     let soft = NaN;
     for (const e of l) {
-      if (e.type === 4) soft = e.a;
+      if (e.type === 4) soft = e.a * base.scale + base.offsetNs;
       else if (e.type === 3 && !Number.isNaN(soft)) {
         best = Math.min(best, e.ts - soft);
         soft = NaN;
       }
     }
   }
-  return !Number.isFinite(best) || Math.abs(best) < 1e6 ? 0 : best;
+  if (Number.isFinite(best) && Math.abs(best) > 1e6) return { offsetNs: base.offsetNs + best, scale: base.scale, source: 'smallest timer latency' };
+  return { ...base, source: 'aligned clock' };
 }
 
 interface BuildCtx {
@@ -200,7 +248,7 @@ interface BuildCtx {
   endNs: number;
   /** Net-of-steal run time for guest threads: (cpu, a, b) -> ns; null for host threads. */
   net: ((cpu: number, a: number, b: number) => number) | null;
-  timerOffset: number;
+  mono: MonoMap;
   dropWakes: Set<number>;
 }
 
@@ -215,9 +263,13 @@ function buildTask(tid: number, m: MachineThreads, ctx: BuildCtx, affinity: 'obs
   let armedHard = NaN;
   let pendingSleep = false;
   let slackNs = -1;
+  let cpuNs = 0;
   const charge = (to: number) => {
     const d = ctx.net ? ctx.net(lastCpu, lastIn, to) : to - lastIn;
-    if (d > 0) b.push(Op.RUN, d);
+    if (d > 0) {
+      b.push(Op.RUN, d);
+      cpuNs += d;
+    }
     lastIn = to;
   };
   // Initial state: running if the first event is a switch-out, runnable if a switch-in with no wake before it.
@@ -248,8 +300,8 @@ function buildTask(tid: number, m: MachineThreads, ctx: BuildCtx, affinity: 'obs
         }
         break;
       case 4:
-        armedSoft = e.a + ctx.timerOffset;
-        armedHard = e.b + ctx.timerOffset;
+        armedSoft = e.a * ctx.mono.scale + ctx.mono.offsetNs;
+        armedHard = e.b * ctx.mono.scale + ctx.mono.offsetNs;
         break;
       case 3:
         if (!pendingSleep) break; // a wakeup of a runnable thread: nothing to wait for
@@ -268,15 +320,18 @@ function buildTask(tid: number, m: MachineThreads, ctx: BuildCtx, affinity: 'obs
   const prio = m.prio.get(tid) ?? 120;
   const cpus = affinity === 'observed' ? [...(m.cpus.get(tid) ?? [])].sort((x, y) => x - y) : undefined;
   const name = m.names.get(tid) ?? `tid${tid}`;
-  const hog = !slept && evs.every((e) => e.type !== 1 || isRunnableState(e.a));
+  // Always runnable and actually CPU-bound (not a thread seen once whose switch-out was lost).
+  const hog = !slept && evs.every((e) => e.type !== 1 || isRunnableState(e.a)) && cpuNs >= 0.2 * (ctx.endNs - ctx.startNs);
   const program = b.finish();
   const periodic = hog ? null : asPeriodic(program, slackNs < 0 ? 0 : slackNs);
+  const firstIn = evs.find((e) => e.type === 0 || e.type === 1);
+  const startCpu = firstIn ? (firstIn.type === 0 ? firstIn.a : firstIn.b) : cpus?.[0];
   return {
     name,
     tid,
     sched: schedFromPrio(prio),
     ...(cpus && cpus.length ? { cpus } : {}),
-    ...(cpus && cpus.length ? { startCpu: cpus[0]! } : {}),
+    ...(startCpu !== undefined ? { startCpu } : {}),
     behaviour: hog ? { kind: 'hog' } : (periodic ?? { kind: 'program', program }),
     ...(probe ? { probe } : {}),
     ...(slackNs >= 0 ? { slackNs } : {}),
@@ -303,7 +358,8 @@ export function asPeriodic(p: Program, slackNs: number): Extract<DemandTask['beh
       run = 0;
       softs.push(p.arg[i]!);
     } else if (k === Op.END) break;
-    else if (i > 0) return null;
+    // Start-up before the first timer (thread creation, setup) is dropped; after it, only timers.
+    else if (seenTimer) return null;
   }
   if (softs.length < 8) return null;
   let period = Infinity;
@@ -326,7 +382,8 @@ export function demandFromAligned(a: AlignedScenario, opts: ExtractOptions = {})
   const warnings: string[] = [];
   const host = a.host;
   const startNs = host.meta.startNs;
-  const endNs = Math.max(host.meta.endNs, ...a.guests.map((g) => (g.tables ? g.tables.meta.endNs : 0)));
+  // The host trace is the reference window: guest events outside it have no host schedule to replay against.
+  const endNs = host.meta.endNs;
   const affinity = opts.affinity ?? 'observed';
   const probes = opts.probes ?? (a.scenario.probes as Record<string, string> | undefined) ?? {};
   // vCPU threads of guests with a trace are driven by their guest, not by their host history.
@@ -336,7 +393,7 @@ export function demandFromAligned(a: AlignedScenario, opts: ExtractOptions = {})
   const hostIndex = new Map<number, number>();
   hm.tids.forEach((tid, i) => hostIndex.set(tid, i));
   const hostProbe = probes['host'] ?? 'cyclictest';
-  const hctx: BuildCtx = { index: hostIndex, startNs, endNs, net: null, timerOffset: timerClockOffset(hm), dropWakes: traced };
+  const hctx: BuildCtx = { index: hostIndex, startNs, endNs, net: null, mono: monoToTrace(host, hm, { offsetNs: 0, scale: 1 }), dropWakes: traced };
   const hostTasks = hm.tids.map((tid) => buildTask(tid, hm, hctx, affinity, hm.names.get(tid) === hostProbe));
   const hostCpus = host.meta.cpuCount ?? Math.max(1, ...host.cpus.cols.cpu) + 1;
 
@@ -384,14 +441,21 @@ export function demandFromAligned(a: AlignedScenario, opts: ExtractOptions = {})
       const gm = collect(g.tables, new Set());
       const gi = new Map<number, number>();
       gm.tids.forEach((tid, i) => gi.set(tid, i));
+      // Net of steal needs the guest placed on the host clock more precisely than a burst lasts.
+      const precise = g.clock.uncertaintyNs <= 20_000;
+      if (!precise)
+        warnings.push(
+          `guest ${g.name}: clock offset uncertainty ${(g.clock.uncertaintyNs / 1000).toFixed(0)} us is too large to subtract steal from guest bursts; using guest-side run times`,
+        );
       const net = (cpu: number, x: number, y: number) => {
-        const r = runs.get(vcpuTids[cpu] ?? -1);
+        const r = precise ? runs.get(vcpuTids[cpu] ?? -1) : undefined;
         return r ? r.ran(x, y) : y - x;
       };
-      const gctx: BuildCtx = { index: gi, startNs, endNs, net, timerOffset: timerClockOffset(gm), dropWakes: new Set() };
+      const gctx: BuildCtx = { index: gi, startNs, endNs, net, mono: monoToTrace(g.tables, gm, { offsetNs: g.clock.offsetNs, scale: g.clock.scale }), dropWakes: new Set() };
       const probe = probes[g.name] ?? 'cyclictest';
       tasks = gm.tids.map((tid) => buildTask(tid, gm, gctx, 'observed', gm.names.get(tid) === probe));
-      if (gctx.timerOffset !== 0) warnings.push(`guest ${g.name}: hrtimer expiries are ${(gctx.timerOffset / 1e6).toFixed(3)} ms off the trace clock; shifted by the smallest observed timer latency`);
+      if (gctx.mono.source === 'smallest timer latency')
+        warnings.push(`guest ${g.name}: hrtimer expiries did not fit the aligned clock; shifted by the smallest observed timer latency (${((gctx.mono.offsetNs - g.clock.offsetNs) / 1e3).toFixed(0)} us)`);
     }
     const vcpuCpus = affinity === 'observed' ? vcpuTids.map((tid) => [...(observedCpus(host, tid))].sort((x, y) => x - y)) : undefined;
     return {

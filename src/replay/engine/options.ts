@@ -38,6 +38,8 @@ export interface EngineOptions {
   reschedIpiNs: number;
   /** APICv/AVIC posted interrupts: guest IPIs reach a running vCPU without a VM exit. */
   postedInterrupts: boolean;
+  /** Periodic load balancing between host CPUs (at ticks). */
+  loadBalance: boolean;
   kvm: KvmParams;
   costs: CostParams;
 }
@@ -62,6 +64,7 @@ export function defaultEngineOptions(): EngineOptions {
     wakeIdle: true,
     reschedIpiNs: 1_000,
     postedInterrupts: true,
+    loadBalance: true,
     kvm: { ...DEFAULT_KVM },
     costs: { ...DEFAULT_COSTS },
   };

@@ -73,6 +73,7 @@ export class Simulator {
   private events = 0;
   private readonly warnings: string[] = [];
   private readonly rtThrottle: boolean;
+  private balanceRot = 0;
   /** TCG: the QEMU main-loop thread per guest. */
   private readonly tcgMain: (SimTask | null)[] = [];
 
@@ -158,6 +159,7 @@ export class Simulator {
     // Start every host task: runnable ones are queued, sleepers arm their first wait.
     for (const t of this.hostTasks) {
       if (t.vcpu) {
+        t.started = true;
         t.state = RunState.RUNNABLE;
         const c = this.cpus[t.cpu]!;
         c.rq.enqueue(t, t0, 'start');
@@ -218,7 +220,8 @@ export class Simulator {
         costs: this.opt.costs,
         reschedIpiNs: this.opt.reschedIpiNs,
         wakeIdle: this.opt.wakeIdle,
-        assumptions: 'flat cgroup hierarchy; no CFS buddies; EEVDF without delayed dequeue; no periodic load balancing (new-idle pull and RT pull only)',
+        loadBalance: this.opt.loadBalance,
+        assumptions: 'flat cgroup hierarchy; no CFS buddies; EEVDF without delayed dequeue; load balancing reduced to moving one waiting fair task per tick from a CPU with >= 2 more runnable tasks',
       },
       warnings: this.warnings,
     };
@@ -304,13 +307,14 @@ export class Simulator {
   private startTaskOps(t: SimTask, now: number): void {
     // Initial op fetch: run-ops make the task runnable, sleeps arm their wake.
     const op = this.fetchHostOps(t, now);
+    t.started = true;
     if (op === Op.RUN) {
       t.state = RunState.RUNNABLE;
       this.cpus[t.cpu]!.rq.enqueue(t, now, 'start');
     } else {
       t.state = op === Op.END ? RunState.DONE : RunState.SLEEPING;
       // It has slept since before the replay: a long sleeper (CFS places it at min_vruntime - thresh).
-      t.vruntime = -Infinity;
+      if (this.hs.fair === 'cfs') t.vruntime = -Infinity;
     }
   }
 
@@ -392,7 +396,8 @@ export class Simulator {
 
   /** try_to_wake_up() of a host thread. `waker`: the thread doing it (null = interrupt). */
   private wakeHost(t: SimTask, fromCpu: number, waker: SimTask | null = null): void {
-    if (t.state !== RunState.SLEEPING) {
+    if (t.state !== RunState.SLEEPING || !t.started) {
+      // Not waiting (or not started yet: its first wait will consume this wakeup).
       if (t.state !== RunState.DONE) t.pendingWakes++;
       return;
     }
@@ -532,8 +537,39 @@ export class Simulator {
     }
   }
 
+  /**
+   * Periodic load balancing, reduced to its effect: at each tick, a CPU with at least two more
+   * runnable fair tasks than another hands one waiting task (allowed there) to it.
+   */
+  private balance(now: number): void {
+    const n = this.cpus.length;
+    if (n < 2 || !this.opt.loadBalance) return;
+    for (let i = 0; i < n; i++) {
+      const src = this.cpus[(this.balanceRot + i) % n]!;
+      if (src.rq.fair.length < 2) continue;
+      let dst: HostCpu | null = null;
+      for (const c of this.cpus) if (c !== src && (!dst || c.rq.nrRunning < dst.rq.nrRunning)) dst = c;
+      if (!dst || src.rq.nrRunning - dst.rq.nrRunning < 2) continue;
+      for (const e of src.rq.fair) {
+        const t = e as SimTask;
+        if (t === src.running || !t.allowedOn(dst.id)) continue;
+        src.rq.dequeue(t, now);
+        dst.rq.migrateIn(t, src.rq);
+        dst.rq.enqueue(t, now, 'restore');
+        if (dst.rq.checkPreemptWakeup(t, now)) {
+          dst.rq.needResched = true;
+          this.requestResched(dst);
+        }
+        this.afterEnqueue(dst);
+        break;
+      }
+    }
+    this.balanceRot = (this.balanceRot + 1) % n;
+  }
+
   private onTick(): void {
     const now = this.now;
+    this.balance(now);
     for (const c of this.cpus) {
       const r = c.running;
       if (!r) continue; // NO_HZ idle
@@ -807,12 +843,13 @@ export class Simulator {
 
   private guestStartOps(t: SimTask, v: Vcpu, now: number): void {
     const op = this.fetchGuestOps(t, v, now);
+    t.started = true;
     if (op === Op.RUN) {
       t.state = RunState.RUNNABLE;
       v.rq.enqueue(t, v.gclock, 'start');
     } else {
       t.state = op === Op.END ? RunState.DONE : RunState.SLEEPING;
-      t.vruntime = -Infinity;
+      if (v.rq.p.fair === 'cfs') t.vruntime = -Infinity;
     }
   }
 
@@ -871,7 +908,7 @@ export class Simulator {
 
   /** Wake a guest task: on this vCPU directly, on another vCPU through an IPI. */
   private guestWake(t: SimTask, from: Vcpu): void {
-    if (t.state !== RunState.SLEEPING) {
+    if (t.state !== RunState.SLEEPING || !t.started) {
       if (t.state !== RunState.DONE) t.pendingWakes++;
       return;
     }

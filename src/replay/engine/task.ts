@@ -30,6 +30,8 @@ export class SimTask extends Entity {
   /** Invalidates scheduled step events when the task is switched out. */
   token = 0;
   timerToken = 0;
+  /** Set once the task fetched its first op; wakeups before that are kept for its first wait. */
+  started = false;
   /** Wakeups that arrived while the task was not waiting (semaphore semantics). */
   pendingWakes = 0;
   /** Softexpires of the timer it sleeps on (latency probes). */
