@@ -75,7 +75,7 @@ export async function run(): Promise<Record<string, number | string>> {
     const readMs: number[] = [];
     const readCpuMs: number[] = [];
     let read = 0;
-    for (let rep = 0; rep < 4; rep++) {
+    for (let rep = 0; rep < 6; rep++) {
       t0 = performance.now();
       const c0 = process.cpuUsage();
       const t = await readPerfetto(path);
@@ -93,10 +93,10 @@ export async function run(): Promise<Record<string, number | string>> {
       'write ms': writeMs,
       'write events/s': events / (writeMs / 1000),
       'read ms (cold, first run)': readMs[0]!,
-      'read ms (best of 3 warm)': best,
+      'read ms (best of 5 warm)': best,
       'read events/s (warm)': events / (best / 1000),
       'read MB/s (warm)': bytes / 1e6 / (best / 1000),
-      'read CPU ms (best of 3 warm)': bestCpu,
+      'read CPU ms (best of 5 warm)': bestCpu,
       'read events/s per CPU second (warm)': events / (bestCpu / 1000),
       'load average (1 min)': (await import('node:os')).loadavg()[0]!,
     };

@@ -59,7 +59,8 @@ export function buildThreads(t: TraceTables, tree: readonly TreeThread[], tgids:
     let kr = 0;
     for (let j = 0; j < 4; j++) {
       if (ptr[j]! >= tabs[j]!.length) continue;
-      const i = order[j]![ptr[j]!]!;
+      const o = order[j];
+      const i = o ? o[ptr[j]!]! : ptr[j]!;
       if (k < 0 || before(ts[j]![i]!, cpu[j]![i]!, seq[j]![i]!, ts[k]![kr]!, cpu[k]![kr]!, seq[k]![kr]!)) {
         k = j;
         kr = i;
@@ -118,17 +119,20 @@ function before(t1: number, c1: number, s1: number, t2: number, c2: number, s2: 
 }
 
 /** Row order by (tsNs, cpu, seq) for a table already sorted by (tsNs, seq): only equal-ts runs move. */
-function canonicalOrder(ts: Float64Array, cpu: Int32Array, seq: Uint32Array, n: number): Uint32Array {
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
+function canonicalOrder(ts: Float64Array, cpu: Int32Array, seq: Uint32Array, n: number): Uint32Array | null {
+  let order: Uint32Array | null = null;
   for (let i = 0; i < n; ) {
     let j = i + 1;
     while (j < n && ts[j] === ts[i]) j++;
     if (j - i > 1) {
+      if (!order) {
+        order = new Uint32Array(n);
+        for (let k = 0; k < n; k++) order[k] = k;
+      }
       const run = Array.from(order.subarray(i, j)).sort((a, z) => cpu[a]! - cpu[z]! || seq[a]! - seq[z]!);
       order.set(run, i);
     }
     i = j;
   }
-  return order;
+  return order; // null: no equal-time rows, table order is already canonical
 }
