@@ -1,0 +1,3 @@
+import { latencyCaptureTests } from './helpers/latencyCaptures.js';
+
+latencyCaptureTests(0);
