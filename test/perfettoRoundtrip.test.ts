@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readPerfetto } from '../src/ingest/perfetto/index.js';
 import { writePerfetto } from '../src/report/perfetto/index.js';
-import { ALL_TABLES, EVENT_TABLES, MachineBuilder, MarkerKind, type TraceTables, type TableSpec } from '../src/tables/index.js';
+import { ALL_TABLES, EVENT_TABLES, MachineBuilder, MarkerKind, TaskState, type TraceTables, type TableSpec } from '../src/tables/index.js';
 import { add, guestTables, hostTables } from './fixtures/perfetto/tables.js';
 import { tableRows } from './fixtures/perfetto/rows.js';
 
@@ -72,5 +72,20 @@ describe('perfetto writer round trip on hand-built tables', () => {
     const b = writePerfetto([{ name: 'host', tables: hostTables() }, { name: 'guest0', tables: guestTables() }], { bundleEvents: 5 });
     expect(Buffer.compare(Buffer.from(a), Buffer.from(b))).toBe(0);
     expect(a.length).toBeGreaterThan(1000);
+  });
+
+  it('pre-4.14 kernels: prev_state is written in that kernel\'s bit layout and reads back the same', async () => {
+    const b = new MachineBuilder('mem', 'replay');
+    b.meta.kernelVersion = '4.9.112';
+    const states = [TaskState.PREEMPTED, TaskState.S, TaskState.D | TaskState.K, TaskState.x, TaskState.W, TaskState.N, TaskState.P, TaskState.RUNNING];
+    states.forEach((st, k) =>
+      add(b, 'sched_switch', { tsNs: 100 + k, cpu: 0, pid: 10 + k, prevComm: `p${k}`, prevPid: 10 + k, prevPrio: 120, prevState: st, nextComm: `p${k + 1}`, nextPid: 11 + k, nextPrio: 120 }),
+    );
+    add(b, 'sched_switch', { tsNs: 200, cpu: 1, pid: 1, prevComm: 'u', prevPid: 1, prevPrio: 120, prevState: TaskState.UNKNOWN, nextComm: 'v', nextPid: 2, nextPrio: 120 });
+    const warnings: string[] = [];
+    const t = await viaFile(writePerfetto([{ name: 'old', tables: b.finish() }], { onWarning: (m) => warnings.push(m) }));
+    const got = Array.from(t.machines[0]!.sched_switch.cols.prevState);
+    expect(got).toEqual([...states, TaskState.RUNNING]);
+    expect(warnings).toEqual(['old: 1 unknown prev_state values written as R (a pre-4.14 layout cannot express unknown)']);
   });
 });

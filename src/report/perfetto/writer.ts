@@ -97,7 +97,7 @@ export function* encodePerfetto(traces: PerfettoWriteInput[], opts: PerfettoWrit
 class MachineEncoder {
   private readonly t: TraceTables;
   private readonly seqId: number;
-  private readonly kernel: [number, number] | null;
+  private readonly kernel: [number, number];
   private readonly bundleEvents: number;
   private readonly compact: boolean;
   private firstPacket = true;
@@ -364,7 +364,7 @@ class MachineEncoder {
       const tab = pb.table[k]!;
       const row = pb.row[k]!;
       if (pb.compact[k]) {
-        if (tab === T_SWITCH) cs.addSwitch(sw.tsNs[row]!, encodeRaw(this, sw.prevState[row]!), sw.nextPid[row]!, sw.nextPrio[row]!, sw.nextComm[row]!);
+        if (tab === T_SWITCH) cs.addSwitch(sw.tsNs[row]!, this.rawState(sw.prevState[row]!), sw.nextPid[row]!, sw.nextPrio[row]!, sw.nextComm[row]!);
         else cs.addWaking(wk.tsNs[row]!, wk.tid[row]!, wk.targetCpu[row]!, wk.prio[row]!, wk.comm[row]!);
       } else this.event(tab, row);
     }
@@ -375,15 +375,17 @@ class MachineEncoder {
     pb.lost = null;
   }
 
-  noteUnknownState(): void {
-    this.unknownStatePre414++;
+  /** prev_state as raw kernel bits for the kernel we declare in SystemInfo. */
+  private rawState(mask: number): number {
+    if (mask < 0 && this.kernel[0] * 1000 + this.kernel[1] < 4014) this.unknownStatePre414++;
+    return encodeTaskStateRaw(mask, this.kernel);
   }
 
   /** One verbose FtraceEvent. */
   private event(tab: number, row: number): void {
     const w = this.w;
     const t = this.t;
-    const cols = (EVENT_TABLES[tab]!.name === 'sched_switch' ? t.sched_switch : (t[EVENT_TABLES[tab]!.name] as Table)).cols as Record<string, ArrayLike<number>>;
+    const cols = (t[EVENT_TABLES[tab]!.name] as Table).cols as Record<string, ArrayLike<number>>;
     const e = w.begin(2);
     w.uint(1, Math.max(0, cols['tsNs']![row]!));
     w.int(2, cols['pid']![row]!);
@@ -411,7 +413,7 @@ class MachineEncoder {
         optStr(1, c.prevComm[row]!);
         w.int(2, c.prevPid[row]!);
         w.int(3, c.prevPrio[row]!);
-        w.int(4, encodeRaw(this, c.prevState[row]!));
+        w.int(4, this.rawState(c.prevState[row]!));
         optStr(5, c.nextComm[row]!);
         w.int(6, c.nextPid[row]!);
         w.int(7, c.nextPrio[row]!);
@@ -609,12 +611,6 @@ class MachineEncoder {
     }
     w.end(s);
   }
-}
-
-function encodeRaw(enc: MachineEncoder, mask: number): number {
-  const k = (enc as unknown as { kernel: [number, number] }).kernel;
-  if (mask < 0 && k[0] * 1000 + k[1] < 4014) enc.noteUnknownState();
-  return encodeTaskStateRaw(mask, k);
 }
 
 interface CpuRun {
