@@ -556,11 +556,18 @@ function hrtimer(kit: EventKit, kind: number): Decoder {
   const modeArg = kit.argAfter('mode=');
   // Addresses repeat: cache their text / symbol per (hi, lo).
   const addrIds = new Map<number, Map<number, number>>();
-  const cached = (hi: number, lo: number, make: () => string): number => {
-    let m = addrIds.get(hi);
-    if (!m) addrIds.set(hi, (m = new Map()));
-    let id = m.get(lo);
-    if (id === undefined) m.set(lo, (id = b.str(make())));
+  // The last (hi, lo) map is kept: timer addresses share their high word.
+  let lastHi = -1;
+  let lastMap = new Map<number, number>();
+  const addrId = (hi: number, lo: number): number => {
+    if (hi !== lastHi) {
+      let m = addrIds.get(hi);
+      if (!m) addrIds.set(hi, (m = new Map()));
+      lastHi = hi;
+      lastMap = m;
+    }
+    let id = lastMap.get(lo);
+    if (id === undefined) lastMap.set(lo, (id = b.str(hex64(hi, lo))));
     return id;
   };
   const fnIds = new Map<number, Map<number, number>>();
@@ -601,7 +608,7 @@ function hrtimer(kit: EventKit, kind: number): Decoder {
       addr(view, rec);
       const hi = HL[0]!;
       const lo = HL[1]!;
-      c.hrtimer[i] = cached(hi, lo, () => hex64(hi, lo));
+      c.hrtimer[i] = addrId(hi, lo);
     } else c.hrtimer[i] = -1;
     if (fn) {
       fn(view, rec);

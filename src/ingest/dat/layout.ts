@@ -1,5 +1,4 @@
 import { inflateSync } from 'node:zlib';
-import { decompress as zstdDecompress } from 'fzstd';
 import { Cursor, DatFormatError, decodeText } from './cursor.js';
 import { zstdFrames, type ZstdDecoder } from './zstd.js';
 import { decodeOption, emptyOptions, Opt, type DatCpuData, type DatOptions } from './options.js';
@@ -189,7 +188,7 @@ function decompress(kind: DatCompression, data: Uint8Array, outSize: number, at:
   let out: Uint8Array;
   try {
     if (kind === 'zlib') out = inflateSync(data);
-    else if (kind === 'zstd') out = zstdDecompress(data, new Uint8Array(outSize));
+    else if (kind === 'zstd') out = zstdFrames([data], [outSize]).out[0]!;
     else throw new Error(`unknown compression ${kind}`);
   } catch (e) {
     throw new DatFormatError(`${kind} data does not decompress (${(e as Error).message})`, at);
@@ -367,8 +366,18 @@ export function cpuPages(bytes: Uint8Array, l: DatLayout, buf: DatBuffer, cd: Da
     }
   } else oneByOne();
   let total = 0;
-  for (const p of parts) total += p.length;
+  let contiguous = true;
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i]!;
+    total += p.length;
+    if (i > 0) {
+      const q = parts[i - 1]!;
+      contiguous &&= p.buffer === q.buffer && p.byteOffset === q.byteOffset + q.length;
+    }
+  }
   if (parts.length === 1) return parts[0]!;
+  // The zstd command's output is one buffer already: no copy.
+  if (contiguous && parts.length) return new Uint8Array(parts[0]!.buffer, parts[0]!.byteOffset, total);
   const out = new Uint8Array(total);
   let o = 0;
   for (const p of parts) {

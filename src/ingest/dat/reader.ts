@@ -9,7 +9,7 @@ import { Kallsyms, parsePrintk } from './kallsyms.js';
 import { ByteInterner } from './fieldAccess.js';
 import { ThreadTracker } from './threadTracker.js';
 import { buildDecoder, type BuiltDecoder, type DecodeContext } from './decoders.js';
-import { mergeOrder, scanCpuPages, type CpuRecords, type PageLoss } from './ringBuffer.js';
+import { scanCpuPages, type CpuRecords, type PageLoss } from './ringBuffer.js';
 import { describeTimeShift, makeGuestCorrection } from './timeShift.js';
 
 // trace-cmd .dat (v6, v7; none/zlib/zstd) -> tables. Pure over the file bytes: readDatBytes()
@@ -172,7 +172,6 @@ function decodeInto(b: MachineBuilder, bytes: Uint8Array, l: DatLayout, source: 
   if (shift || t2n || addNs) for (const c of cpus) for (let i = 0; i < c.n; i++) c.ts[i] = toNs(c.ts[i]!, c.cpu);
 
   // Records in global time order -> table rows.
-  const { which, idx } = mergeOrder(cpus);
   // type id -> slot in a small dense decoder list (0 = not built yet, -1 = no format).
   const slotOf = new Int32Array(65536);
   const decoders: BuiltDecoder[] = [];
@@ -201,11 +200,27 @@ function decodeInto(b: MachineBuilder, bytes: Uint8Array, l: DatLayout, source: 
     if (Number.isNaN(pidFirst[pid]!)) pidFirst[pid] = ts;
     pidLast[pid] = ts;
   };
-  const total = which.length;
+  let total = 0;
+  for (const c of cpus) total += c.n;
   const progressEvery = 1 << 18;
+  // k-way merge by timestamp, ties to the lower CPU (as trace-cmd report orders them).
+  const pos = new Uint32Array(cpus.length);
+  const heads = new Float64Array(cpus.length);
+  for (let c = 0; c < cpus.length; c++) heads[c] = cpus[c]!.n ? cpus[c]!.ts[0]! : Infinity;
+  const ncpu = cpus.length;
   for (let k = 0; k < total; k++) {
-    const cr = cpus[which[k]!]!;
-    const i = idx[k]!;
+    let best = 0;
+    let bestTs = heads[0]!;
+    for (let c = 1; c < ncpu; c++) {
+      const h = heads[c]!;
+      if (h < bestTs) {
+        bestTs = h;
+        best = c;
+      }
+    }
+    const cr = cpus[best]!;
+    const i = pos[best]!++;
+    heads[best] = i + 1 < cr.n ? cr.ts[i + 1]! : Infinity;
     const rec = cr.off[i]!;
     const len = cr.len[i]!;
     const view = cr.view;

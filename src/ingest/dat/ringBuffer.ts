@@ -141,34 +141,3 @@ export function scanCpuPages(
   }
   return { cpu, data, view, n, ts: ts.subarray(0, n), off: off.subarray(0, n), len: len.subarray(0, n) };
 }
-
-/**
- * Merge CPUs into one arrival order, smallest timestamp first, ties to the lower CPU, as
- * `trace-cmd report` prints them. Returns (cpu index, record index) pairs packed in two arrays.
- */
-export function mergeOrder(cpus: CpuRecords[]): { which: Uint16Array; idx: Uint32Array } {
-  let total = 0;
-  for (const c of cpus) total += c.n;
-  const which = new Uint16Array(total);
-  const idx = new Uint32Array(total);
-  const pos = new Uint32Array(cpus.length);
-  const k = cpus.length;
-  for (let o = 0; o < total; o++) {
-    let best = -1;
-    let bestTs = Infinity;
-    for (let c = 0; c < k; c++) {
-      const cr = cpus[c]!;
-      const i = pos[c]!;
-      if (i < cr.n) {
-        const t = cr.ts[i]!;
-        if (t < bestTs) {
-          bestTs = t;
-          best = c;
-        }
-      }
-    }
-    which[o] = best;
-    idx[o] = pos[best]!++;
-  }
-  return { which, idx };
-}

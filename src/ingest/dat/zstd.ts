@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as zlib from 'node:zlib';
 import { decompress as fzstdDecompress } from 'fzstd';
 
@@ -17,7 +20,7 @@ function zstdCli(): boolean {
 }
 
 /** Below this many compressed bytes the process spawn costs more than fzstd. */
-const CLI_MIN_BYTES = 2 << 20;
+const CLI_MIN_BYTES = 64 << 10;
 
 export type ZstdDecoder = 'node:zlib' | 'zstd-cli' | 'fzstd';
 
@@ -28,16 +31,25 @@ export function zstdFrames(frames: Uint8Array[], sizes: number[]): { out: Uint8A
   for (const f of frames) total += f.length;
   if (total >= CLI_MIN_BYTES && zstdCli()) {
     const input = Buffer.concat(frames, total);
-    const r = spawnSync('zstd', ['-d', '-c', '-q'], { input, maxBuffer: 1 << 31 >>> 0, stdio: ['pipe', 'pipe', 'ignore'] });
-    const want = sizes.reduce((a, b) => a + b, 0);
-    if (r.status === 0 && r.stdout && r.stdout.length === want) {
-      const out: Uint8Array[] = [];
-      let o = 0;
-      for (const s of sizes) {
-        out.push(r.stdout.subarray(o, o + s));
-        o += s;
+    // Output goes through a temp file: Node reads a large pipe in small chunks, which costs
+    // more CPU than the decompression itself.
+    const dir = mkdtempSync(join(tmpdir(), 'vcpu-replay-zstd-'));
+    const outFile = join(dir, 'out');
+    try {
+      const r = spawnSync('zstd', ['-d', '-q', '-f', '-o', outFile], { input, stdio: ['pipe', 'ignore', 'ignore'] });
+      const want = sizes.reduce((a, b) => a + b, 0);
+      const data = r.status === 0 ? readFileSync(outFile) : null;
+      if (data && data.length === want) {
+        const out: Uint8Array[] = [];
+        let o = 0;
+        for (const s of sizes) {
+          out.push(data.subarray(o, o + s));
+          o += s;
+        }
+        return { out, decoder: 'zstd-cli' };
       }
-      return { out, decoder: 'zstd-cli' };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
     // Corrupt input: fall through so that fzstd pinpoints the bad frame.
   }
