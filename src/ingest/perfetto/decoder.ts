@@ -105,7 +105,7 @@ export class PerfettoDecoder {
         case 1: {
           this.compactOut.minTs = Infinity;
           this.compactOut.maxTs = -Infinity;
-          bundleCpu = this.bundle(ms, dStart, dEnd, dropped);
+          bundleCpu = this.bundle(ms, dStart, dEnd);
           firstTs = this.compactOut.minTs;
           lastTs = this.compactOut.maxTs;
           break;
@@ -201,7 +201,7 @@ export class PerfettoDecoder {
   }
 
   /** FtraceEventBundle; returns its cpu. */
-  private bundle(ms: MachineState, s: number, e: number, _dropped: boolean): number {
+  private bundle(ms: MachineState, s: number, e: number): number {
     const r = this.r;
     // Scalars first: cpu and the clock mapping may follow the events on the wire.
     let cpu = -1;
