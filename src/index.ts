@@ -48,6 +48,7 @@ export { renderCompareText, renderCompareMarkdown } from './metrics/compareText.
 export { renderCompareCsv, csvField } from './metrics/compareCsv.js';
 export { writeCompareDir, compareArrowTables } from './metrics/compareArrow.js';
 export { buildReportHtml, buildChartHtml, buildFigures } from './report/report.js';
+export { renderChartPage } from './report/html.js';
 export type { ReportOptions } from './report/report.js';
 export { CHART_KINDS } from './report/figures.js';
 export type { ChartKind, Figure } from './report/figures.js';
