@@ -320,8 +320,19 @@ function buildTask(tid: number, m: MachineThreads, ctx: BuildCtx, affinity: 'obs
   const prio = m.prio.get(tid) ?? 120;
   const cpus = affinity === 'observed' ? [...(m.cpus.get(tid) ?? [])].sort((x, y) => x - y) : undefined;
   const name = m.names.get(tid) ?? `tid${tid}`;
-  // Always runnable and actually CPU-bound (not a thread seen once whose switch-out was lost).
-  const hog = !slept && evs.every((e) => e.type !== 1 || isRunnableState(e.a)) && cpuNs >= 0.2 * (ctx.endNs - ctx.startNs);
+  // Always runnable: never woken, never slept, with its switch-outs actually logged (a thread
+  // whose switch-outs are missing, e.g. filtered from the trace, says nothing about its state).
+  // Such a thread was runnable over the whole window, whatever CPU it got (a hog starved by RT
+  // threads still is one).
+  let explicitOuts = 0;
+  let implicitOuts = 0;
+  for (const e of evs) if (e.type === 1) e.c ? implicitOuts++ : explicitOuts++;
+  const hog =
+    !slept &&
+    !evs.some((e) => e.type === 3) &&
+    evs.every((e) => e.type !== 1 || isRunnableState(e.a)) &&
+    explicitOuts >= Math.max(1, implicitOuts);
+  void cpuNs;
   const program = b.finish();
   const periodic = hog ? null : asPeriodic(program, slackNs < 0 ? 0 : slackNs);
   const firstIn = evs.find((e) => e.type === 0 || e.type === 1);
@@ -382,8 +393,10 @@ export function demandFromAligned(a: AlignedScenario, opts: ExtractOptions = {})
   const warnings: string[] = [];
   const host = a.host;
   const startNs = host.meta.startNs;
-  // The host trace is the reference window: guest events outside it have no host schedule to replay against.
-  const endNs = host.meta.endNs;
+  // The host trace is the reference window. A host starved by RT vCPUs can log nothing for a while,
+  // so guest events extend it, but by at most 1 s: a guest trace that runs on after host tracing
+  // stopped has no host schedule to replay against.
+  const endNs = Math.max(host.meta.endNs, ...a.guests.map((g) => (g.tables && g.tables.meta.endNs > 0 ? Math.min(g.tables.meta.endNs, host.meta.endNs + 1e9) : 0)));
   const affinity = opts.affinity ?? 'observed';
   const probes = opts.probes ?? (a.scenario.probes as Record<string, string> | undefined) ?? {};
   // vCPU threads of guests with a trace are driven by their guest, not by their host history.
