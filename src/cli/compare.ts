@@ -1,51 +1,37 @@
 import type { Command } from 'commander';
 import { writeFile } from 'node:fs/promises';
-import { splitCellParams } from '../batch/cellParams.js';
-import type { Params } from '../batch/types.js';
 import { DEFAULT_POLICIES, runCompare, type CompareRunOptions } from '../metrics/comparePipeline.js';
 import { DEFAULT_BUFFER_FRAMES, DEFAULT_SAMPLE_RATE_HZ, type CompareResult, type CompareScenarioInput } from '../metrics/compareTypes.js';
 import { renderCompareText, renderCompareMarkdown } from '../metrics/compareText.js';
 import { renderCompareCsv } from '../metrics/compareCsv.js';
 import { writeCompareDir } from '../metrics/compareArrow.js';
 import { addScenarioArgs, resolveScenarios, type ScenarioArgOpts } from './scenarioArgs.js';
+import { addReplayOptions, parseReplayOptions, type ReplayCliOpts } from './replay.js';
 import { progress } from './progress.js';
 import { UsageError } from './main.js';
 
 // `vcpu-replay compare`: replay scenarios under several policies and print the RFC-style tables.
 // The options shared with `chart` and `report` (what to replay and how) are defined here.
 
-export interface CompareCliOpts extends ScenarioArgOpts {
+export interface CompareCliOpts extends ScenarioArgOpts, ReplayCliOpts {
   policies: string;
   task?: string;
   buffers: string;
   rate: string;
-  seed?: string;
-  param: string[];
+  fromSpec?: boolean;
 }
 
-const collect = (v: string, prev: string[] = []) => [...prev, v];
-
-/** Scenario arguments plus the replay and comparison options every comparing command takes. */
+/**
+ * Scenario arguments, every `replay` option (engine and policy parameters, shared with
+ * `vcpu-replay replay`), and the comparison's own options.
+ */
 export function addCompareOptions(cmd: Command): Command {
-  return addScenarioArgs(cmd)
+  return addReplayOptions(addScenarioArgs(cmd))
     .option('--policies <list>', 'policies to replay, comma-separated: built-in names (vanilla, dynamic, static, dynamic-v3, crosvm-rt) or policy module paths', DEFAULT_POLICIES.join(','))
+    .option('--from-spec', 'for generated scenarios: replay the generator spec instead of the demand extracted from the traces')
     .option('--task <name|pid>', 'probe task on every machine (default: scenario "probes", else cyclictest)')
     .option('--buffers <frames>', 'audio buffer sizes for deadline misses, frames, comma-separated', DEFAULT_BUFFER_FRAMES.join(','))
-    .option('--rate <hz>', 'audio sample rate for the buffer durations, Hz', String(DEFAULT_SAMPLE_RATE_HZ))
-    .option('--seed <n>', 'replay seed (default: the scenario generator seed, else 1)')
-    .option(
-      '--param <[policy:]key=value>',
-      'replay parameter, repeatable. Engine keys (hz, scheduler=cfs|eevdf, haltPoll, haltPollNs, rtThrottle, postedInterrupts, wakeIdle) ' +
-        'apply to every replay; other keys go to the policies (prefix with a policy name to target one, e.g. dynamic:capUs=3000)',
-      collect,
-      [],
-    );
-}
-
-function parseValue(v: string): string | number | boolean {
-  if (v === 'true' || v === 'false') return v === 'true';
-  if (v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
-  return v;
+    .option('--rate <hz>', 'audio sample rate for the buffer durations, Hz', String(DEFAULT_SAMPLE_RATE_HZ));
 }
 
 function positiveList(flag: string, s: string): number[] {
@@ -58,36 +44,14 @@ function positiveList(flag: string, s: string): number[] {
 export function compareRunOptions(o: CompareCliOpts): CompareRunOptions {
   const policies = o.policies.split(',').map((p) => p.trim()).filter(Boolean);
   if (!policies.length) throw new UsageError('--policies needs at least one policy');
-  const seed = o.seed === undefined ? undefined : Number(o.seed);
-  if (seed !== undefined && !Number.isInteger(seed)) throw new UsageError(`--seed takes an integer, got '${o.seed}'`);
-  const shared: Params = {};
-  const perPolicy: Record<string, Params> = {};
-  for (const p of o.param) {
-    const m = /^(?:([^:=]+):)?([A-Za-z][\w.]*)=(.*)$/.exec(p);
-    if (!m) throw new UsageError(`--param takes [policy:]key=value, got '${p}'`);
-    const target = m[1] ? (perPolicy[m[1]] ??= {}) : shared;
-    target[m[2]!] = parseValue(m[3]!);
-  }
-  for (const p of Object.keys(perPolicy)) if (!policies.includes(p)) throw new UsageError(`--param ${p}:...: "${p}" is not in --policies (${policies.join(',')})`);
-  let engine: CompareRunOptions['engine'];
-  const policyParams: Record<string, Record<string, unknown>> = {};
-  for (const pol of policies) {
-    let split;
-    try {
-      split = splitCellParams({ ...shared, ...(perPolicy[pol] ?? {}) }, seed ?? 0);
-    } catch (e) {
-      throw new UsageError(`--param: ${(e as Error).message}`);
-    }
-    if (seed === undefined) delete split.engine.seed;
-    // Engine keys are the same for every policy (shared); take them from the first.
-    engine ??= split.engine;
-    policyParams[pol] = split.policy;
-  }
+  const parsed = parseReplayOptions(o);
   const task = o.task === undefined ? undefined : /^\d+$/.test(o.task) ? Number(o.task) : o.task;
   return {
     policies,
-    policyParams,
-    ...(engine ? { engine } : {}),
+    policyParams: parsed.policyParams,
+    engine: parsed.engine,
+    extract: parsed.extract,
+    ...(o.fromSpec ? { fromSpec: true } : {}),
     ...(task !== undefined ? { task } : {}),
     bufferFrames: positiveList('--buffers', o.buffers),
     sampleRateHz: positiveList('--rate', o.rate)[0]!,

@@ -2,7 +2,7 @@ import type { AlignedScenario } from '../align/types.js';
 import { alignScenario } from '../align/alignScenario.js';
 import type { ScenarioOnDisk } from '../scenario/index.js';
 import { demandFromSpec, type WorkloadSpec } from '../replay/demand/synthetic.js';
-import { demandFromAligned } from '../replay/demand/fromTrace.js';
+import { demandFromAligned, type ExtractOptions } from '../replay/demand/fromTrace.js';
 import type { Demand } from '../replay/demand/types.js';
 import { loadPolicy } from '../replay/policies/index.js';
 import { replayDemand, type EngineOverrides } from '../replay/replayDemand.js';
@@ -27,6 +27,10 @@ export interface CompareRunOptions extends CompareOptions {
   task?: string | number;
   /** Engine options for every replay (seed, host scheduler, HZ, ...). */
   engine?: EngineOverrides;
+  /** How demand is extracted from captured traces (affinity, guest idle poll). */
+  extract?: ExtractOptions;
+  /** Generated scenarios: replay their generator spec instead of the demand extracted from their traces. */
+  fromSpec?: boolean;
   /** Progress: what runs now and the fraction (0..1) of the whole job done. */
   onProgress?: (label: string, fraction: number) => void;
 }
@@ -34,13 +38,25 @@ export interface CompareRunOptions extends CompareOptions {
 export const DEFAULT_POLICIES = ['vanilla', 'dynamic', 'static'] as const;
 
 /**
- * The demand to replay: a generated scenario carries its workload spec (scenario.generator.spec),
- * which is replayed exactly; a captured one gets its demand extracted from the aligned traces.
+ * The demand to replay: extracted from the aligned traces (as `replay` does), or, with fromSpec, a
+ * generated scenario's own workload spec (scenario.generator.spec), replayed exactly with the
+ * generator's seed unless the engine options give one.
  */
-export function scenarioDemand(aligned: AlignedScenario): { demand: Demand; seed: number | undefined; source: 'generator-spec' | 'trace' } {
+export function scenarioDemand(
+  aligned: AlignedScenario,
+  o: { fromSpec?: boolean; extract?: ExtractOptions } = {},
+): { demand: Demand; seed: number | undefined; source: 'generator-spec' | 'trace' } {
   const gen = aligned.scenario.generator as { spec?: WorkloadSpec; seed?: number } | undefined;
-  if (gen?.spec) return { demand: demandFromSpec(gen.spec), seed: gen.seed ?? gen.spec.seed, source: 'generator-spec' };
-  return { demand: demandFromAligned(aligned), seed: undefined, source: 'trace' };
+  if (o.fromSpec) {
+    if (!gen?.spec) throw new ReplaySourceError(`${aligned.name}: --from-spec needs a generated scenario (scenario.json with generator.spec)`);
+    return { demand: demandFromSpec(gen.spec), seed: gen.seed ?? gen.spec.seed, source: 'generator-spec' };
+  }
+  return { demand: demandFromAligned(aligned, o.extract ?? {}), seed: undefined, source: 'trace' };
+}
+
+/** A replay source that cannot be used: printed to the user without a stack. */
+export class ReplaySourceError extends Error {
+  readonly userError = true;
 }
 
 /** Replay a demand under one policy; the seed is the engine's, else the generator's, else 1. */
@@ -56,8 +72,8 @@ export async function replayPolicy(
 }
 
 /** Replay one aligned scenario under a policy (see scenarioDemand for where the demand comes from). */
-export async function replayAligned(aligned: AlignedScenario, policyName: string, o: Pick<CompareRunOptions, 'policyParams' | 'engine'> = {}): Promise<ReplayResult> {
-  const d = scenarioDemand(aligned);
+export async function replayAligned(aligned: AlignedScenario, policyName: string, o: Pick<CompareRunOptions, 'policyParams' | 'engine' | 'fromSpec' | 'extract'> = {}): Promise<ReplayResult> {
+  const d = scenarioDemand(aligned, o);
   return replayPolicy(d.demand, policyName, { ...o, defaultSeed: d.seed });
 }
 
@@ -112,7 +128,7 @@ export async function prepareCompareInput(onDisk: ScenarioOnDisk, o: CompareRunO
   const measured = measureScenarioLatency(aligned, o.task === undefined ? {} : { task: o.task });
   label = `${name}: extracting demand`;
   report(0, 1);
-  const d = scenarioDemand(aligned);
+  const d = scenarioDemand(aligned, o);
   const replays = [];
   for (const [i, p] of policies.entries()) {
     label = `${name}: replay ${p}`;
