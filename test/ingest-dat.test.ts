@@ -66,6 +66,21 @@ describe('trace-cmd .dat reader: recorded fixtures', () => {
     expect(m.meta.unparsed.count).toBe(0);
   });
 
+  it('keeps raw x86-tsc ticks (and says so) unless given the counter frequency', async () => {
+    const f = resolve(FIX, 'tsc-v7-zstd.dat');
+    const raw = (await readDat(f)).machines[0]!;
+    expect(raw.meta.clock).toBe('x86-tsc');
+    expect(raw.meta.timeUnit).toBe('ticks');
+    expect(raw.meta.warnings.some((w) => /raw counter .* no TSC2NSEC/.test(w))).toBe(true);
+    const ns = (await readDat(f, { tscHz: 2e9 })).machines[0]!;
+    expect(ns.meta.timeUnit).toBe('ns');
+    expect(ns.meta.counterHz).toBe(2e9);
+    expect(ns.sched_switch.length).toBe(raw.sched_switch.length);
+    for (let i = 0; i < raw.sched_switch.length; i++) {
+      expect(ns.sched_switch.cols.tsNs[i]).toBe(Math.round(raw.sched_switch.cols.tsNs[i]! / 2));
+    }
+  });
+
   it('reports ring-buffer overwrites as lost windows with the kernel-stored counts', async () => {
     // `trace-cmd report` prints "CPU:0 [265932 EVENTS DROPPED]" and "CPU:1 [30771 EVENTS DROPPED]".
     const m = (await readDat(resolve(FIX, 'host-v7-zstd.dat'))).machines[0]!;

@@ -158,18 +158,24 @@ function decodeInto(b: MachineBuilder, bytes: Uint8Array, l: DatLayout, source: 
   const shift = o.timeShift ? makeGuestCorrection(o.timeShift) : null;
   const t2n = o.tsc2nsec;
   const addNs = (o.offsetNs ?? 0) + (o.dateOffsetNs ?? 0);
+  // A raw counter without TSC2NSEC: the user's --tsc-hz converts it, else ticks are kept.
+  const hz = !t2n && clock && RAW_COUNTER_CLOCKS.has(clock) ? (opts.tscHz ?? 0) : 0;
   if (!t2n && clock && RAW_COUNTER_CLOCKS.has(clock)) {
-    meta.timeUnit = 'ticks';
-    b.warn(`clock "${clock}" is a raw counter and the file has no TSC2NSEC option: timestamps are counter ticks`);
+    if (hz > 0) meta.counterHz = hz;
+    else {
+      meta.timeUnit = 'ticks';
+      b.warn(`clock "${clock}" is a raw counter and the file has no TSC2NSEC option: timestamps are counter ticks (give the counter frequency to convert)`);
+    }
   }
   const toNs = (raw: number, cpu: number): number => {
-    if (!shift && !t2n) return raw + addNs;
+    if (!shift && !t2n && !hz) return raw + addNs;
     let v = BigInt(raw);
     if (shift) v = shift(v, cpu);
     if (t2n) v = (v * BigInt(t2n.mult)) >> BigInt(t2n.shift);
+    else if (hz) return Math.round((Number(v) * 1e9) / hz) + addNs;
     return Number(v) + addNs;
   };
-  if (shift || t2n || addNs) for (const c of cpus) for (let i = 0; i < c.n; i++) c.ts[i] = toNs(c.ts[i]!, c.cpu);
+  if (shift || t2n || hz || addNs) for (const c of cpus) for (let i = 0; i < c.n; i++) c.ts[i] = toNs(c.ts[i]!, c.cpu);
 
   // Records in global time order -> table rows.
   // type id -> slot in a small dense decoder list (0 = not built yet, -1 = no format).
