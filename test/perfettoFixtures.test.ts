@@ -8,7 +8,7 @@ import { readPerfetto, sniffPerfetto } from '../src/ingest/perfetto/index.js';
 import { ingest } from '../src/ingest/index.js';
 import { TaskState, Flags, IrqKind, KvmKind, WakeupKind, type TraceTables } from '../src/tables/index.js';
 import { ProtoWriter } from '../src/report/perfetto/protoWriter.js';
-import { compactTrace, lostTrace, twoMachineTrace, zlibWrapped, zstdRawFrame, zstdWrapped, packet, bundle, ev } from './fixtures/perfetto/build.js';
+import { compactTrace, lostTrace, twoMachineTrace, zlibWrapped, zstdRawFrame, zstdWrapped, packet, bundle, ev, selfDescribingTrace } from './fixtures/perfetto/build.js';
 
 let dir = '';
 beforeAll(async () => {
@@ -182,5 +182,13 @@ describe('perfetto fixtures', () => {
     expect(sniffPerfetto(Buffer.from(text))).toBe(false);
     expect(sniffPerfetto(Buffer.from('\n\n  bash-1234 [001] 100.0: sched_wakeup: comm=x pid=1'))).toBe(false);
     expect(sniffPerfetto(Uint8Array.of(0x0a, 0x00))).toBe(false);
+  });
+
+  it('self-describing events (v50+ generic_event_descriptors) are decoded by their descriptor and routed by name', async () => {
+    const m = (await readPerfetto(await file(selfDescribingTrace()))).machines[0]!;
+    const k = m.kvm.cols;
+    expect(m.kvm.length).toBe(1);
+    expect([k.tsNs[0], k.cpu[0], k.pid[0], k.kind[0], k.vector[0], k.detail[0]]).toEqual([500, 3, 4242, KvmKind.INJ_VIRQ, 236, 'irq=236 soft=0 reinjected=1 delta=-3 note=x y']);
+    expect(m.meta.eventCounts).toEqual({ kvm_inj_virq: 1 });
   });
 });

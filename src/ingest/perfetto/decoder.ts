@@ -9,6 +9,7 @@ import { decodeFtraceEvent } from './ftraceEvent.js';
 import { decodeCompactSched, type CompactResult } from './compactSched.js';
 import { fixupMachine } from './fixup.js';
 import { buildThreads } from './threads.js';
+import { readGenericEventDescriptor } from './selfDescribing.js';
 import { splitPackets, type FramingError } from './framing.js';
 import { clockSyncEstimate, readClockSnapshot } from './clocks.js';
 
@@ -203,7 +204,7 @@ export class PerfettoDecoder {
   /** FtraceEventBundle; returns its cpu. */
   private bundle(ms: MachineState, s: number, e: number): number {
     const r = this.r;
-    // Scalars first: cpu and the clock mapping may follow the events on the wire.
+    // Scalars and event descriptors first: they may follow the events on the wire.
     let cpu = -1;
     let lost = false;
     let ftraceClock = 0;
@@ -214,6 +215,11 @@ export class PerfettoDecoder {
       const tag = r.varint();
       const f = tag >>> 3;
       const wt = tag & 7;
+      if (f === 11 && wt === WT_LEN) {
+        const de = r.lenEnd();
+        readGenericEventDescriptor(r, de, ms.selfDescribed);
+        continue;
+      }
       if (wt !== WT_VARINT) { r.skip(wt); continue; }
       const v = r.varint();
       if (f === 1) cpu = v;

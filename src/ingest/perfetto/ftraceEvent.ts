@@ -3,6 +3,7 @@ import type { MachineState } from './machineState.js';
 import { WT_LEN, WT_VARINT, type WireReader } from './wire.js';
 import { FtraceId as F } from './ftraceEventIds.js';
 import { flagsFromCommonFlags } from './commonFlags.js';
+import { decodeSelfDescribed } from './selfDescribing.js';
 import { FieldBag, decodeGenericFtrace, decodeUnknownPayload, emitNamedEvent } from './genericEvent.js';
 
 // One verbose FtraceEvent (bundle field 2) -> one table row. The payload is a oneof: its field
@@ -182,6 +183,12 @@ function decodePayload(r: WireReader, end: number, id: number, ms: MachineState,
       return;
     }
     default: {
+      const d = id >= 65536 ? ms.selfDescribed.get(id) : undefined;
+      if (d) {
+        decodeSelfDescribed(r, end, d, bag);
+        emitNamedEvent(ms, d.name, bag, ts, cpu, pid, flags);
+        return;
+      }
       const name = decodeUnknownPayload(r, end, id, bag);
       emitNamedEvent(ms, name, bag, ts, cpu, pid, flags);
     }

@@ -1,4 +1,5 @@
 import { MachineBuilder } from '../../tables/index.js';
+import type { EventDescriptor } from './selfDescribing.js';
 
 /** Growable Int32 list (row indices), no per-element objects. */
 export class IntList {
@@ -65,6 +66,8 @@ export class MachineState {
   /** Newest event time per CPU, for the start of lost-data windows. */
   readonly lastTsByCpu = new Map<number, number>();
   lastTsNs = -1;
+  /** Self-describing ftrace event layouts by FtraceEvent field id (v50+ bundles, field 11). */
+  readonly selfDescribed = new Map<number, EventDescriptor>();
   /** tgid learned from process_tree and sched_process_exit. */
   readonly tgids = new Map<number, number>();
   readonly treeThreads: TreeThread[] = [];
