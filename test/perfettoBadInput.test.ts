@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { readPerfetto } from '../src/ingest/perfetto/index.js';
 import { InputError } from '../src/ingest/open.js';
 import { ProtoWriter } from '../src/report/perfetto/protoWriter.js';
-import { compactTrace, lostTrace, twoMachineTrace, zlibWrapped, packet } from './fixtures/perfetto/build.js';
+import { compactTrace, lostTrace, twoMachineTrace, zlibWrapped, packet, selfDescribingTrace } from './fixtures/perfetto/build.js';
 
 let dir = '';
 beforeAll(async () => {
@@ -79,7 +79,7 @@ describe('perfetto reader on broken input', () => {
   });
 
   it('seeded fuzzing: truncations and byte mutations never crash or hang', async () => {
-    const base = cat(compactTrace(), zlibWrapped(lostTrace()), twoMachineTrace(), lostTrace());
+    const base = cat(compactTrace(), zlibWrapped(lostTrace()), twoMachineTrace(), selfDescribingTrace(), lostTrace());
     const baseCount = total(await readPerfetto(await file(base)));
     let seed = 0x9e3779b9;
     const rnd = () => {
