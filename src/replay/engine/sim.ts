@@ -290,6 +290,8 @@ export class Simulator {
         // The QEMU main loop ran the expired QEMU timer: kick the vCPU thread (sched-model.md §7).
         const v = this.vcpus[a]!;
         v.tcgKickPending = false;
+        // TCG has no KVM boost sites; the kick is where a host-side policy would act.
+        if (!v.inGuest) this.policy.onInject?.(this.ctx, v, 'timer', false);
         if (v.thread.state === RunState.SLEEPING) this.wakeHost(v.thread, this.tcgMain[v.gi]!.cpu, this.tcgMain[v.gi]!);
         else if (v.inGuest) this.exitAndContinue(v, 'timer');
         return;
