@@ -31,6 +31,9 @@ export interface ClockEstimate extends ClockAlignment {
 const MAX_EVENTS = 400_000;
 const MAX_BINS = 1 << 20;
 const WINDOWS = 32;
+/** Events used to rank candidate offsets, and per window for the rate. */
+const SAMPLE_EVENTS = 30_000;
+const WINDOW_EVENTS = 3_000;
 
 /** Every guest event time per guest CPU, sorted; subsampled evenly past MAX_EVENTS in all. */
 export function guestEventTimesByCpu(guest: TraceTables, cpus: Iterable<number>): Map<number, Float64Array> {
@@ -112,7 +115,7 @@ export interface Plateau {
  * Exact search in [oLo, oHi]: the offset range that puts the most guest events (times scaled by
  * `scale`, restricted to guest times in [gFrom, gTo]) inside host running intervals.
  */
-export function plateauSearch(ev: VcpuEvidence[], oLo: number, oHi: number, scale = 1, gFrom = -Infinity, gTo = Infinity): Plateau {
+export function plateauSearch(ev: VcpuEvidence[], oLo: number, oHi: number, scale = 1, gFrom = -Infinity, gTo = Infinity, maxEvents = Infinity): Plateau {
   let keys = new Float64Array(1 << 16);
   let nk = 0;
   let considered = 0;
@@ -124,11 +127,16 @@ export function plateauSearch(ev: VcpuEvidence[], oLo: number, oHi: number, scal
     }
     keys[nk++] = v;
   };
-  for (const e of ev) {
+  // Index range of [gFrom, gTo] in each CPU's sorted event times, and an even subsample when asked.
+  const ranges = ev.map((e) => [lowerBound(e.guestNs, gFrom), lowerBound(e.guestNs, gTo + 1)] as const);
+  const inRange = ranges.reduce((a, [lo, hi]) => a + hi - lo, 0);
+  const stride = Math.max(1, Math.ceil(inRange / maxEvents));
+  for (let c = 0; c < ev.length; c++) {
+    const e = ev[c]!;
     const { startNs, endNs } = e.running;
-    for (let j = 0; j < e.guestNs.length; j++) {
+    const [jFrom, jTo] = ranges[c]!;
+    for (let j = jFrom; j < jTo; j += stride) {
       const g0 = e.guestNs[j]!;
-      if (g0 < gFrom || g0 > gTo) continue;
       const g = Math.round(g0 * scale);
       if (g + oHi < e.knownFromNs || g + oLo > e.knownToNs) continue;
       considered++;
@@ -169,6 +177,18 @@ export function plateauSearch(ev: VcpuEvidence[], oLo: number, oHi: number, scal
   return { count: Math.max(0, best), considered, loNs: bestLo, hiNs: bestHi };
 }
 
+/** First index with a[i] >= v (a sorted). */
+function lowerBound(a: Float64Array, v: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid]! < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** Estimate hostNs = guestNs * scale + offsetNs from vCPU running intervals and guest events. */
 export function estimateClock(ev: VcpuEvidence[], guestName: string): ClockEstimate {
   const withEvents = ev.filter((e) => e.guestNs.length > 0 && e.running.startNs.length > 0);
@@ -188,11 +208,19 @@ export function estimateClock(ev: VcpuEvidence[], guestName: string): ClockEstim
   const span = hHi - hLo + (gHi - gLo);
   const binNs = Math.max(100_000, Math.ceil(span / MAX_BINS));
   const candidates = coarseCandidates(withEvents, binNs, hLo, hHi, gLo, gHi, 6);
-  let best: Plateau | null = null;
+  // Candidates are compared on a subsample; the winner is then measured on every event.
+  let bestSample: Plateau | null = null;
+  let bestCenter = 0;
   for (const c of candidates) {
-    const p = plateauSearch(withEvents, c - 4 * binNs, c + 4 * binNs);
-    if (!best || p.count > best.count || (p.count === best.count && p.hiNs - p.loNs > best.hiNs - best.loNs)) best = p;
+    const p = plateauSearch(withEvents, c - 4 * binNs, c + 4 * binNs, 1, -Infinity, Infinity, SAMPLE_EVENTS);
+    const score = p.considered ? p.count / p.considered : 0;
+    const bestScore = bestSample && bestSample.considered ? bestSample.count / bestSample.considered : -1;
+    if (!bestSample || score > bestScore || (score === bestScore && p.hiNs - p.loNs > bestSample.hiNs - bestSample.loNs)) {
+      bestSample = p;
+      bestCenter = (p.loNs + p.hiNs) / 2;
+    }
   }
+  let best: Plateau | null = bestSample ? plateauSearch(withEvents, bestCenter - 2 * binNs, bestCenter + 2 * binNs) : null;
   const total = withEvents.reduce((a, e) => a + e.guestNs.length, 0);
   if (!best || best.count === 0 || best.considered < Math.min(100, total / 2)) {
     throw new AlignError(
@@ -211,7 +239,7 @@ export function estimateClock(ev: VcpuEvidence[], guestName: string): ClockEstim
   const win = Math.max(4 * binNs, 3e-4 * (gHi - gLo));
   for (let k = 0; k < WINDOWS; k++) {
     const from = gLo + k * q;
-    const p = plateauSearch(withEvents, offset - win, offset + win, 1, from, from + q);
+    const p = plateauSearch(withEvents, offset - win, offset + win, 1, from, from + q, WINDOW_EVENTS);
     if (p.count > 20) quarters.push([from + q / 2, (p.loNs + p.hiNs) / 2, p.count]);
   }
   if (quarters.length >= 4) {
