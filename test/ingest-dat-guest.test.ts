@@ -40,7 +40,7 @@ function timeShift(t0: number, t1: number, cpus: Array<[number, number]>, scalin
 }
 
 function allTs(m: TraceTables): number[] {
-  return eventsInOrder(m).map((e) => (m[e.table as 'generic'] as Table).cols.tsNs[e.row]!);
+  return eventsInOrder(m).map((e) => m[e.table as 'generic'].cols.tsNs[e.row]!);
 }
 
 const host = readDatBytes(HOST, 'host').machines[0]!;
@@ -59,7 +59,7 @@ describe('guest files: TIME_SHIFT correction', () => {
     const ts = allTs(m);
     const bad: string[] = [];
     evs.forEach((e, i) => {
-      const cpu = (m[e.table as 'generic'] as Table).cols.cpu[e.row]!;
+      const cpu = m[e.table as 'generic'].cols.cpu[e.row]!;
       if (ts[i] !== report[i]!.tsNs || cpu !== report[i]!.cpu) bad.push(`#${i}: ${ts[i]}@${cpu} vs ${report[i]!.tsNs}@${report[i]!.cpu}`);
     });
     expect(bad.slice(0, 5)).toEqual([]);
