@@ -191,4 +191,49 @@ describe('perfetto fixtures', () => {
     expect([k.tsNs[0], k.cpu[0], k.pid[0], k.kind[0], k.vector[0], k.detail[0]]).toEqual([500, 3, 4242, KvmKind.INJ_VIRQ, 236, 'irq=236 soft=0 reinjected=1 delta=-3 note=x y']);
     expect(m.meta.eventCounts).toEqual({ kvm_inj_virq: 1 });
   });
+
+  it('bundles on another ftrace clock are mapped to BOOTTIME (bundle pair, or the MONOTONIC_RAW snapshot)', async () => {
+    const w = new ProtoWriter();
+    const sw = (ts: number) => (w: ProtoWriter) => {
+      ev(w, ts, 0);
+      const p = w.begin(4);
+      w.string(5, 'x');
+      w.int(6, 5);
+      w.end(p);
+    };
+    packet(w, (w) => {
+      const s = w.begin(6); // ClockSnapshot: MONOTONIC_RAW 100 == BOOTTIME 1100
+      for (const [id, ts] of [[5, 100], [6, 1100]] as const) {
+        const c = w.begin(1);
+        w.uint(1, id);
+        w.uint(2, ts);
+        w.end(c);
+      }
+      w.end(s);
+    });
+    packet(w, (w) => {
+      const b = w.begin(1);
+      w.uint(1, 0);
+      w.uint(5, 3); // LOCAL
+      w.uint(6, 1000); // ftrace_timestamp
+      w.uint(7, 51_000); // boot_timestamp
+      const e = w.begin(2);
+      sw(2000)(w);
+      w.end(e);
+      w.end(b);
+    });
+    packet(w, (w) => {
+      const b = w.begin(1);
+      w.uint(1, 1);
+      w.uint(5, 4); // MONO_RAW, no pair: the snapshot maps it
+      const e = w.begin(2);
+      sw(3000)(w);
+      w.end(e);
+      w.end(b);
+    });
+    const m = (await readPerfetto(await file(w.take()))).machines[0]!;
+    expect(Array.from(m.sched_switch.cols.tsNs)).toEqual([4000, 52_000]);
+    expect(Array.from(m.sched_switch.cols.cpu)).toEqual([1, 0]);
+    expect(m.meta.clock).toBe('boot');
+  });
 });

@@ -233,7 +233,9 @@ export class PerfettoDecoder {
     if (cpu >= MAX_CPU) throw new WireError(`ftrace bundle cpu ${cpu} >= ${MAX_CPU}`, s);
     let offset = 0;
     if (ftraceClock > 1) {
+      const monoRaw = ftraceClock === 4 ? ms.clockOffsets.get(5) : undefined; // MONOTONIC_RAW snapshot
       if (ftraceTs >= 0 && bootTs >= 0) offset = bootTs - ftraceTs;
+      else if (monoRaw !== undefined) offset = monoRaw;
       else {
         ms.b.warn(`ftrace clock ${FTRACE_CLOCK_NAMES[ftraceClock] ?? ftraceClock} without a boot-time mapping: timestamps left in that clock`);
         ms.b.meta.clock = FTRACE_CLOCK_NAMES[ftraceClock] ?? 'unknown';
