@@ -3,7 +3,7 @@ import { alignGuest } from '../src/align/alignGuest.js';
 import { AlignError } from '../src/align/errors.js';
 import { retimeTables } from '../src/align/retime.js';
 import { clockFromSyncRounds, syncRounds } from '../src/align/syncMarkers.js';
-import { clockFromRemoteSync, clockFromTimeShift } from '../src/align/clockSources.js';
+import { clockFromKvmTscOffset, clockFromRemoteSync, clockFromTimeShift } from '../src/align/clockSources.js';
 import { mapVcpus } from '../src/align/vcpuMap.js';
 import { nameCandidates } from '../src/align/alignGuest.js';
 import { KvmKind, MachineBuilder, TaskState } from '../src/tables/index.js';
@@ -31,7 +31,8 @@ describe('vCPU mapping', () => {
 
   it('uses the trace.dat GUEST option when the host has one', () => {
     const { host, guest, vcpuTids } = syntheticPair({ seed: 3, offsetNs: 0, durationNs: 2e8 });
-    host.meta.extra['guests'] = [{ name: 'vm', traceId: '77', vcpus: [{ vcpu: 0, pid: vcpuTids[1] }, { vcpu: 1, pid: vcpuTids[0] }] }];
+    // the shape the .dat reader gives (src/ingest/dat/options.ts GuestInfo)
+    host.meta.extra['guests'] = [{ name: 'vm', traceId: '0x77', vcpus: [{ vcpu: 0, hostPid: vcpuTids[1] }, { vcpu: 1, hostPid: vcpuTids[0] }] }];
     const m = mapVcpus({ guest: spec(), guestCount: 1, host, guestTables: guest, sameTrace: false, byName: nameCandidates(host) });
     expect(m.source).toBe('dat-guest-option');
     expect(m.tids.get(0)).toBe(vcpuTids[1]);
@@ -66,8 +67,28 @@ describe('clock sources', () => {
     const g = new MachineBuilder('g', 'perfetto').finish();
     g.meta.extra['remoteClockSync'] = { offsetNs: 5000, uncertaintyNs: 100, rounds: 3 };
     expect(clockFromRemoteSync(g)).toMatchObject({ offsetNs: -5000, scale: 1, uncertaintyNs: 100, source: 'remote-clock-sync' });
-    g.meta.extra['timeShift'] = { applied: true };
+    // the .dat reader applies TIME_SHIFT while decoding and keeps the samples it used
+    g.meta.extra['timeShift'] = { peerTraceId: '0x1234', interpolate: true, cpus: [{ samples: 2, times: ['1', '2'], offsets: ['5', '5'], scalings: ['1', '1'], fractions: [0] }] };
     expect(clockFromTimeShift(g)).toMatchObject({ offsetNs: 0, source: 'time-shift' });
+  });
+
+  it('KVM tsc offset (kvm_write_tsc_offset) maps TSC-clock traces', () => {
+    const hb = new MachineBuilder('h', 'trace-cmd-dat');
+    const i = hb.generic.row();
+    hb.generic.c.tsNs[i] = 1000; hb.generic.c.seq[i] = hb.seq(); hb.generic.c.cpu[i] = 0; hb.generic.c.pid[i] = 11; hb.generic.c.flags[i] = 0;
+    hb.generic.c.event[i] = hb.str('kvm_write_tsc_offset');
+    // guest TSC = host TSC - 5e9 ticks (u64 wrap-around as the kernel prints it)
+    hb.generic.c.fields[i] = `vcpu=0 prev=0 next=${(2n ** 64n - 5_000_000_000n).toString()}`;
+    const host = hb.finish();
+    host.meta.clock = 'x86-tsc';
+    const guest = new MachineBuilder('g', 'trace-cmd-dat').finish();
+    guest.meta.clock = 'x86-tsc';
+    guest.meta.startNs = 5000;
+    const c = clockFromKvmTscOffset(host, guest, new Map([[0, 11]]), 2.5e9)!;
+    expect(c.source).toBe('kvm-tsc-offset');
+    expect(c.offsetNs).toBeCloseTo(2e9, 0); // 5e9 ticks at 2.5 GHz: the guest clock is 2 s behind
+    host.meta.clock = 'mono';
+    expect(clockFromKvmTscOffset(host, guest, new Map([[0, 11]]), 2.5e9)).toBeNull();
   });
 
   it('round-trip sync markers bound the offset; the intersection of rounds is the estimate', () => {

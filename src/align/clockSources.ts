@@ -23,14 +23,14 @@ export function clockFromScenario(g: GuestSpec): ClockAlignment | null {
 }
 
 /**
- * trace.dat TIME_SHIFT (meta.extra.timeShift). When the .dat reader already applied the
- * correction the guest timestamps are host timestamps ({applied: true}); otherwise it exposes a
- * single mapping {offsetNs, scale?}.
+ * trace.dat TIME_SHIFT (meta.extra.timeShift). The .dat reader applies the correction while
+ * decoding (the samples it used are kept as {peerTraceId, cpus[]}), so the guest timestamps are
+ * already host timestamps; a reader that did not apply it would give {offsetNs, scale?}.
  */
 export function clockFromTimeShift(guest: TraceTables): ClockAlignment | null {
   const ts = guest.meta.extra['timeShift'];
   if (!isObj(ts)) return null;
-  if (ts['applied'] === true) return { offsetNs: 0, scale: 1, uncertaintyNs: fin(ts['uncertaintyNs']) ? ts['uncertaintyNs'] : 0, source: 'time-shift' };
+  if (ts['applied'] === true || Array.isArray(ts['cpus'])) return { offsetNs: 0, scale: 1, uncertaintyNs: fin(ts['uncertaintyNs']) ? ts['uncertaintyNs'] : 0, source: 'time-shift' };
   if (fin(ts['offsetNs'])) return { offsetNs: ts['offsetNs'], scale: fin(ts['scale']) ? ts['scale'] : 1, uncertaintyNs: fin(ts['uncertaintyNs']) ? ts['uncertaintyNs'] : 0, source: 'time-shift' };
   return null;
 }

@@ -104,7 +104,7 @@ function fromGuestOption(inp: VcpuMapInput): Map<number, number> | null {
       if (typeof v === 'object' && v !== null) {
         const o = v as Obj;
         const cpu = num(o['vcpu'] ?? o['cpu'] ?? o['id']);
-        const pid = num(o['pid'] ?? o['tid']);
+        const pid = num(o['hostPid'] ?? o['pid'] ?? o['tid']);
         if (cpu !== null && pid !== null) out.set(cpu, pid);
       } else if (num(v) !== null) out.set(i, num(v)!);
     });
