@@ -180,11 +180,20 @@ function probeTaskOf(t: TraceTables, machine: string, probes: Record<string, str
 /** Measured latency of the probe task of the host and of every traced guest. */
 export function measureScenarioLatency(a: AlignedScenario, o: ScenarioLatencyOptions = {}): ProbeMeasurement[] {
   const out: ProbeMeasurement[] = [];
+  const missing: ProbeError[] = [];
   const want = (m: string) => !o.machines || o.machines.includes(m);
   const measuredTids = (m: string) => a.scenario.measured?.[m]?.threads.map((th) => th.tid).filter((x): x is number => typeof x === 'number' && x > 0);
+  // A task named on the command line may exist on only some machines: measure it where it ran.
+  const attempt = (t: TraceTables, machine: string, task: string | number, extra: Partial<MeasureOptions>) => {
+    if (o.task !== undefined && !taskTids(t, task).length) {
+      missing.push(new ProbeError(`${machine}: no task "${task}" in ${t.meta.source}; busiest tasks there: ${busiestTasks(t).join(', ') || '(none)'}; pick one with --task NAME|PID`));
+      return;
+    }
+    out.push(measureProbeLatency(t, machine, { task, ...extra }));
+  };
   if (want('host')) {
     const task = probeTaskOf(a.host, 'host', a.scenario.probes, o.task);
-    if (task !== null) out.push(measureProbeLatency(a.host, 'host', { task, ...tidsOpt(o.task === undefined ? measuredTids('host') : undefined) }));
+    if (task !== null) attempt(a.host, 'host', task, tidsOpt(o.task === undefined ? measuredTids('host') : undefined));
   }
   let hostStates: ReturnType<typeof threadStates> | null = null;
   for (const g of a.guests) {
@@ -194,20 +203,19 @@ export function measureScenarioLatency(a: AlignedScenario, o: ScenarioLatencyOpt
     hostStates ??= threadStates(a.host);
     const running = new Map<number, IntervalSet>();
     for (const [cpu, tid] of g.vcpus.tids) running.set(cpu, threadIntervals(hostStates, tid));
-    out.push(
-      measureProbeLatency(g.tables, g.name, {
-        task,
-        clock: { offsetNs: g.clock.offsetNs, scale: g.clock.scale },
-        vcpuRunning: running,
-        ...tidsOpt(o.task === undefined ? measuredTids(g.name) : undefined),
-      }),
-    );
+    attempt(g.tables, g.name, task, {
+      clock: { offsetNs: g.clock.offsetNs, scale: g.clock.scale },
+      vcpuRunning: running,
+      ...tidsOpt(o.task === undefined ? measuredTids(g.name) : undefined),
+    });
   }
+  if (!out.length && missing.length) throw missing[0]!;
   if (!out.length) {
     throw new ProbeError(
       `${a.name}: no probe task to measure (no scenario "probes", no cyclictest in the traces); busiest host tasks: ${busiestTasks(a.host).join(', ')}; pick one with --task NAME|PID`,
     );
   }
+  for (const m of missing) out[0]!.warnings.push(m.message);
   return out;
 }
 
