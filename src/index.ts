@@ -64,6 +64,7 @@ export type { ExtractOptions } from './replay/demand/fromTrace.js';
 export { demandFromSpec, SpecError } from './replay/demand/synthetic.js';
 export type { WorkloadSpec, SpecTask, SpecGuest } from './replay/demand/synthetic.js';
 export type * from './replay/demand/types.js';
+export { Op } from './replay/demand/types.js';
 export { generateScenario, scenarioForSpec } from './replay/generate.js';
 export { validateCaptures, formatValidation, workloadKey } from './replay/validate.js';
 export type { ValidationRow, ValidationCapture } from './replay/validate.js';

@@ -59,11 +59,20 @@ export function table(rows: Row[], opts: TableOptions = {}): Displayable {
     .map((r) => `<tr>${r.map((v, j) => `<td style="text-align:${numeric[j] ? 'right' : 'left'}">${escapeHtml(v)}</td>`).join('')}</tr>`)
     .join('\n');
   const caption = opts.caption ? `<caption style="text-align:left;font-weight:600">${escapeHtml(opts.caption)}</caption>` : '';
-  const html = `<table>${caption}<thead><tr>${th}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+  const empty = rows.length ? '' : `<tr><td colspan="${cols.length}"><i>(none)</i></td></tr>`;
+  const html = `<table>${caption}<thead><tr>${th}</tr></thead><tbody>\n${body}${empty}\n</tbody></table>`;
   const widths = cols.map((c, j) => Math.max(c.length, ...cells.map((r) => r[j]!.length)));
   const line = (r: string[]) => r.map((v, j) => (numeric[j] ? v.padStart(widths[j]!) : v.padEnd(widths[j]!))).join('  ').trimEnd();
-  const text = [...(opts.caption ? [opts.caption] : []), line(cols), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
+  const text = [...(opts.caption ? [opts.caption] : []), line(cols), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line), ...(rows.length ? [] : ['(none)'])].join('\n');
   return displayable({ 'text/html': html, 'text/plain': text });
+}
+
+/**
+ * Display now. Prefer this to leaving a value as a cell's last expression: under nbconvert the
+ * Deno kernel sometimes reports the cell done before its execute_result, and the output is lost.
+ */
+export async function show(...items: Displayable[]): Promise<void> {
+  for (const d of items) await jupyter().display(d[DISPLAY](), { raw: true });
 }
 
 /** A key/value object as a two-column table. */
@@ -109,6 +118,18 @@ export interface FigureLike {
   title?: string;
   data: Array<Record<string, unknown>>;
   layout: Record<string, unknown>;
+}
+
+/** A Plotly layout in the library's chart style: title on top, legend above the plot. */
+export function layout(title: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    title: { text: escapeHtml(title), font: { size: 15 } },
+    margin: { l: 70, r: 20, t: 90, b: 60 },
+    height: 400,
+    legend: { orientation: 'h', x: 0, y: 1.02, yanchor: 'bottom' },
+    font: { family: 'system-ui, sans-serif', size: 12 },
+    ...extra,
+  };
 }
 
 /** Text for a Plotly label or title that may contain trace-derived names (Plotly renders some HTML tags). */
