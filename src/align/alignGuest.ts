@@ -124,7 +124,9 @@ const REFINE_ABOVE_NS = 20_000;
 export function refineWithinBounds(ev: VcpuEvidence[], c: ClockAlignment, guestFromNs: number, guestToNs: number, guestName: string): ClockAlignment | null {
   let est;
   try {
-    est = estimateClock(ev, guestName);
+    const mid = (guestFromNs + guestToNs) / 2;
+    const at = mid * (c.scale - 1) + c.offsetNs; // the stated constant offset around mid-trace
+    est = estimateClock(ev, guestName, [at - c.uncertaintyNs, at + c.uncertaintyNs]);
   } catch {
     return null;
   }

@@ -189,8 +189,11 @@ function lowerBound(a: Float64Array, v: number): number {
   return lo;
 }
 
-/** Estimate hostNs = guestNs * scale + offsetNs from vCPU running intervals and guest events. */
-export function estimateClock(ev: VcpuEvidence[], guestName: string): ClockEstimate {
+/**
+ * Estimate hostNs = guestNs * scale + offsetNs from vCPU running intervals and guest events,
+ * optionally only among offsets in rangeNs.
+ */
+export function estimateClock(ev: VcpuEvidence[], guestName: string, rangeNs?: readonly [number, number]): ClockEstimate {
   const withEvents = ev.filter((e) => e.guestNs.length > 0 && e.running.startNs.length > 0);
   if (!withEvents.length) {
     throw new AlignError(
@@ -207,12 +210,14 @@ export function estimateClock(ev: VcpuEvidence[], guestName: string): ClockEstim
   }
   const span = hHi - hLo + (gHi - gLo);
   const binNs = Math.max(100_000, Math.ceil(span / MAX_BINS));
-  const candidates = coarseCandidates(withEvents, binNs, hLo, hHi, gLo, gHi, 6);
+  // With a known range (a stated offset's error bar) the whole-range correlation is not needed.
+  const candidates = rangeNs ? [(rangeNs[0] + rangeNs[1]) / 2] : coarseCandidates(withEvents, binNs, hLo, hHi, gLo, gHi, 6);
+  const half = rangeNs ? Math.max(4 * binNs, (rangeNs[1] - rangeNs[0]) / 2) : 4 * binNs;
   // Candidates are compared on a subsample; the winner is then measured on every event.
   let bestSample: Plateau | null = null;
   let bestCenter = 0;
   for (const c of candidates) {
-    const p = plateauSearch(withEvents, c - 4 * binNs, c + 4 * binNs, 1, -Infinity, Infinity, SAMPLE_EVENTS);
+    const p = plateauSearch(withEvents, c - half, c + half, 1, -Infinity, Infinity, SAMPLE_EVENTS);
     const score = p.considered ? p.count / p.considered : 0;
     const bestScore = bestSample && bestSample.considered ? bestSample.count / bestSample.considered : -1;
     if (!bestSample || score > bestScore || (score === bestScore && p.hiNs - p.loNs > bestSample.hiNs - bestSample.loNs)) {
