@@ -1,4 +1,4 @@
-import { EVENT_TABLES, MachineBuilder, type Table, type TraceTables } from '../../tables/index.js';
+import { EVENT_TABLES, MachineBuilder, type Table } from '../../tables/index.js';
 import type { PerfettoWriteInput } from './writer.js';
 import { buildThreads } from '../../ingest/perfetto/threads.js';
 import type { TreeThread } from '../../ingest/perfetto/machineState.js';
