@@ -49,7 +49,11 @@ export interface DecodeContext {
 export type Decoder = (data: Uint8Array, view: DataView, rec: number, len: number, tsNs: number, cpu: number, pid: number, flags: number) => void;
 
 export interface BuiltDecoder {
+  /** Assumes len >= minLen; the caller checks. */
   decode: Decoder;
+  /** Bytes the fixed fields need: shorter records are unparsed, not decoded. */
+  minLen: number;
+  name: string;
   /** Print-fmt parse problem, reported once per event type. */
   problem: string | null;
 }
@@ -212,16 +216,7 @@ export function buildDecoder(ev: EventFormat, ctx: DecodeContext): BuiltDecoder 
     default:
       decode = generic(kit);
   }
-  const minLen = kit.minLen;
-  const b = ctx.b;
-  const guarded: Decoder = (data, view, rec, len, ts, cpu, pid, flags) => {
-    if (len < minLen) {
-      b.unparsed(`${ev.name}: record of ${len} bytes, format needs ${minLen}`, { offset: rec }, 'short record');
-      return;
-    }
-    decode(data, view, rec, len, ts, cpu, pid, flags);
-  };
-  return { decode: guarded, problem: kit.problem };
+  return { decode, problem: kit.problem, minLen: kit.minLen, name: ev.name };
 }
 
 const NONE_NUM: NumReader = () => -1;

@@ -8,7 +8,7 @@ import { parseFormat, parseHeaderPage, type EventFormat } from './formatFile.js'
 import { Kallsyms, parsePrintk } from './kallsyms.js';
 import { ByteInterner } from './fieldAccess.js';
 import { ThreadTracker } from './threadTracker.js';
-import { buildDecoder, type BuiltDecoder, type DecodeContext } from './decoders.js';
+import { buildDecoder, type BuiltDecoder, type DecodeContext, type Decoder } from './decoders.js';
 import { scanCpuPages, type CpuRecords, type PageLoss } from './ringBuffer.js';
 import { describeTimeShift, makeGuestCorrection } from './timeShift.js';
 
@@ -21,7 +21,6 @@ export async function readDat(path: string, opts: IngestOptions = {}): Promise<T
   // Plain files are read in one go; gzip/zstd-wrapped ones are streamed through the decompressor.
   const comp = detectCompression(await readHead(path, 4).catch(() => new Uint8Array(0)));
   const bytes = comp === 'none' ? await readFile(path).catch(() => readAllBytes(path)) : await readAllBytes(path);
-  opts.onProgress?.(bytes.length, bytes.length);
   return readDatBytes(bytes, path, opts);
 }
 
@@ -181,6 +180,8 @@ function decodeInto(b: MachineBuilder, bytes: Uint8Array, l: DatLayout, source: 
   // type id -> slot in a small dense decoder list (0 = not built yet, -1 = no format).
   const slotOf = new Int32Array(65536);
   const decoders: BuiltDecoder[] = [];
+  const decodeFns: Decoder[] = [];
+  let minLens = new Int32Array(16);
   const fmtAny = formats.values().next().value as EventFormat | undefined;
   const commonOff = (name: string, dflt: number) => fmtAny?.byName.get(name)?.offset ?? dflt;
   const typeOff = commonOff('common_type', 0);
@@ -209,6 +210,7 @@ function decodeInto(b: MachineBuilder, bytes: Uint8Array, l: DatLayout, source: 
   let total = 0;
   for (const c of cpus) total += c.n;
   const progressEvery = 1 << 18;
+  let nextProgress = opts.onProgress ? 0 : -1;
   // k-way merge by timestamp, ties to the lower CPU (as trace-cmd report orders them).
   const pos = new Uint32Array(cpus.length);
   const heads = new Float64Array(cpus.length);
@@ -231,7 +233,7 @@ function decodeInto(b: MachineBuilder, bytes: Uint8Array, l: DatLayout, source: 
     const len = cr.len[i]!;
     const view = cr.view;
     if (len < 8) {
-      b.unparsed(`record of ${len} bytes on CPU ${cr.cpu}`, { offset: rec }, 'record shorter than the common fields');
+      b.unparsed(`record of ${len} bytes on CPU ${cr.cpu}`, recordAt(cr, rec), 'record shorter than the common fields');
       continue;
     }
     const type = view.getUint16(rec + typeOff, little);
@@ -242,7 +244,14 @@ function decodeInto(b: MachineBuilder, bytes: Uint8Array, l: DatLayout, source: 
         const built = buildDecoder(ev, ctx);
         if (built.problem) b.warn(built.problem);
         decoders.push(built);
+        decodeFns.push(built.decode);
         slot = decoders.length;
+        if (slot >= minLens.length) {
+          const m = new Int32Array(minLens.length * 2);
+          m.set(minLens);
+          minLens = m;
+        }
+        minLens[slot] = built.minLen;
       } else slot = -1;
       slotOf[type] = slot;
     }
@@ -250,14 +259,25 @@ function decodeInto(b: MachineBuilder, bytes: Uint8Array, l: DatLayout, source: 
       unknownIds.set(type, (unknownIds.get(type) ?? 0) + 1);
       continue;
     }
-    const d = decoders[slot - 1]!;
+    if (len < minLens[slot]!) {
+      b.unparsed(`${decoders[slot - 1]!.name}: record of ${len} bytes, format needs ${minLens[slot]}`, recordAt(cr, rec), 'short record');
+      continue;
+    }
     const ts = cr.ts[i]!;
     const pid = view.getInt32(rec + pidOff, little);
     const flags = ft[view.getUint8(rec + flagsOff)]! | (view.getUint8(rec + pcOff) << 8);
-    d.decode(cr.data, view, rec, len, ts, cr.cpu, pid, flags);
-    seePid(pid, ts);
-    if (opts.onProgress && (k & (progressEvery - 1)) === 0) opts.onProgress(bytes.length, bytes.length);
+    decodeFns[slot - 1]!(cr.data, view, rec, len, ts, cr.cpu, pid, flags);
+    if (pid >= 0 && pid < pidFirst.length) {
+      if (pidFirst[pid] !== pidFirst[pid]) pidFirst[pid] = ts; // NaN: first sight
+      pidLast[pid] = ts;
+    } else seePid(pid, ts);
+    if (k === nextProgress) {
+      // Decoding dominates: report it as the matching share of the file.
+      opts.onProgress?.(Math.round((bytes.length * k) / total), bytes.length);
+      nextProgress += progressEvery;
+    }
   }
+  opts.onProgress?.(bytes.length, bytes.length);
   for (const [id, n] of unknownIds) {
     b.unparsed(`${n} record(s) with event id ${id}`, { offset: 0 }, 'event id has no format in the file');
     if (opts.strict) throw new InputError(source, `${n} record(s) with event id ${id}, which has no format in the file`);
@@ -270,6 +290,11 @@ function decodeInto(b: MachineBuilder, bytes: Uint8Array, l: DatLayout, source: 
   registerCommonPids(b, ctx.threads, ctx.cmdlines, pidFirst, pidLast);
   ctx.threads.finish();
   lostWindows(b, cpus, losses, problems);
+}
+
+/** Where a record is, for unparsed examples: a file offset, or CPU data offset when decompressed. */
+function recordAt(cr: CpuRecords, rec: number): { offset: number } {
+  return { offset: cr.fileBase >= 0 ? cr.fileBase + rec : rec };
 }
 
 function lostWindows(b: MachineBuilder, cpus: CpuRecords[], losses: PageLoss[], problems: string[]): void {

@@ -18,6 +18,8 @@ export interface CpuRecords {
   /** Offset of each record's payload (its common_type) in `data`. */
   off: Uint32Array;
   len: Uint32Array;
+  /** File offset of data[0], or -1 when data was decompressed (offsets are then within it). */
+  fileBase: number;
 }
 
 export interface PageLoss {
@@ -139,5 +141,5 @@ export function scanCpuPages(
       }
     }
   }
-  return { cpu, data, view, n, ts: ts.subarray(0, n), off: off.subarray(0, n), len: len.subarray(0, n) };
+  return { cpu, data, view, n, ts: ts.subarray(0, n), off: off.subarray(0, n), len: len.subarray(0, n), fileBase };
 }
