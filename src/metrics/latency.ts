@@ -72,7 +72,7 @@ export function measureProbeLatency(t: TraceTables, machine: string, o: MeasureO
   }
   const base = o.clock ?? { offsetNs: 0, scale: 1 };
   const modes = timerModesOf(t, new Set(tids));
-  const method: 'timer' | 'wakeup' = modes.abs.size || modes.rel.size ? 'timer' : 'wakeup';
+  let method: 'timer' | 'wakeup' = modes.abs.size || modes.rel.size ? 'timer' : 'wakeup';
   let timerMode: 'ABS' | null = null;
   if (modes.abs.size) {
     // cyclictest's measuring threads sleep with TIMER_ABSTIME; its main thread's usleep is REL.
@@ -90,7 +90,15 @@ export function measureProbeLatency(t: TraceTables, machine: string, o: MeasureO
       monoToTrace = { offsetNs: base.offsetNs + d, scale: base.scale, source: `estimated from hrtimer_expire_entry now= (trace clock ${t.meta.clock} is not CLOCK_MONOTONIC)` };
     }
   }
-  const act = findActivations(t, new Set(tids), { monoToTrace, mode: method, timerMode });
+  let act = findActivations(t, new Set(tids), { monoToTrace, mode: method, timerMode });
+  if (!act.length && method === 'timer') {
+    // Timers armed in its context, but none woke it (e.g. timeouts that never fire): wakeups then.
+    act = findActivations(t, new Set(tids), { monoToTrace, mode: 'wakeup', timerMode: null });
+    if (act.length) {
+      method = 'wakeup';
+      warnings.push(`${machine}: "${o.task}" armed hrtimers but none woke it; measured wakeup -> switch-in instead`);
+    }
+  }
   if (!act.length) {
     throw new ProbeError(
       `${machine}: task "${o.task}" (tids ${tids.join(', ')}) has no ${method === 'timer' ? 'timer-driven activations (hrtimer_start -> wakeup -> switch-in)' : 'wakeup -> switch-in activations'} ` +
