@@ -1,9 +1,11 @@
 // Builds scenario.json for one lab run from the raw run directory written by run-matrix.sh:
-//   npx tsx traces/capture/make-scenario.ts <rawRunDir> <scenarioDir>
+//   npx tsx traces/capture/make-scenario.ts <rawRunDir> <scenarioName>
+// writes <rawRunDir>/scenario.json; run-matrix.sh moves it into the scenario directory only after
+// the compressed traces are there, so readers never see a scenario.json without its traces.
 // Reads run.env, vcpus.txt, host.trace.txt, guest.trace.txt, host-cyclictest.txt, cyclictest.txt
 // (guest) and both buffer-stats files; validates the result with validateScenario.
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { validateScenario } from '../../src/scenario/validate.js';
 import type { Scenario } from '../../src/scenario/types.js';
 import { parseCyclictestSummary } from './lib/cyclictest.js';
@@ -20,8 +22,8 @@ function parseEnv(text: string): Record<string, string> {
 }
 
 async function main(): Promise<void> {
-  const [raw, outDir] = process.argv.slice(2);
-  if (!raw || !outDir) throw new Error('usage: make-scenario.ts <rawRunDir> <scenarioDir>');
+  const [raw, name] = process.argv.slice(2);
+  if (!raw || !name) throw new Error('usage: make-scenario.ts <rawRunDir> <scenarioName>');
   const read = (f: string): string => readFileSync(join(raw, f), 'utf8');
   const env = parseEnv(read('run.env'));
   const vcpus: number[] = [];
@@ -47,7 +49,6 @@ async function main(): Promise<void> {
   const guestCt = read('cyclictest.txt');
   const ctCommand = `cyclictest ${env.CYCLICTEST_ARGS}`;
   const guestKernel = /kernel=(\S+)/.exec(env.GUEST_READY ?? '')?.[1] ?? env.GUEST_KERNEL_RELEASE;
-  const name = basename(outDir);
   const policy = env.POLICY;
   const scenario: Scenario = {
     version: 1,
@@ -99,8 +100,8 @@ async function main(): Promise<void> {
       warnings,
     },
   };
-  validateScenario(JSON.parse(JSON.stringify(scenario)), join(outDir, 'scenario.json'));
-  writeFileSync(join(outDir, 'scenario.json'), JSON.stringify(scenario, null, 2) + '\n');
+  validateScenario(JSON.parse(JSON.stringify(scenario)), join(raw, 'scenario.json'));
+  writeFileSync(join(raw, 'scenario.json'), JSON.stringify(scenario, null, 2) + '\n');
   for (const w of warnings) process.stderr.write(`make-scenario: WARNING ${name}: ${w}\n`);
   const c = est.clock;
   process.stderr.write(`make-scenario: ${name}: clock offset ${c.offsetNs} ns +- ${c.uncertaintyNs} ns${c.scale ? ` scale ${c.scale}` : ''} from ${rounds.length} rounds, drift ${est.driftNs} ns\n`);

@@ -21,8 +21,10 @@
 #   --host-buffer-kb KB    host per-CPU ftrace buffer (default 131072)
 #   --guest-buffer-kb KB   guest per-CPU ftrace buffer (default 32768)
 #   --boot-timeout S       seconds to wait for the guest to boot (default 1200; TCG on a loaded 2-core host is slow)
+#   --zstd-level N         zstd level of the trace files (default 19, as bundled; lower is much faster)
 #   --keep-raw             keep uncompressed traces and guest tarballs in the work directory
-#   --smoke                one short run: --duration 2 --loads idle --policies vanilla --intervals 500 --probes other --out work/smoke
+#   --smoke                one short run: --duration 2 --loads idle --policies vanilla --intervals 500 --probes other
+#                          --out work/smoke --zstd-level 3
 #   -h, --help             this text
 #
 # Safety: holds flock /tmp/tracefs.lock while it owns tracefs, records host events in its own
@@ -46,6 +48,8 @@ HOST_BUF_KB=131072
 GUEST_BUF_KB=32768
 BOOT_TIMEOUT=1200
 KEEP_RAW=0
+ZSTD_LEVEL=19
+ZSTD_SET=0
 OUT_SET=0
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -63,8 +67,9 @@ while [ $# -gt 0 ]; do
     --guest-buffer-kb) GUEST_BUF_KB=$2; shift 2 ;;
     --boot-timeout) BOOT_TIMEOUT=$2; shift 2 ;;
     --keep-raw) KEEP_RAW=1; shift ;;
-    --smoke) DURATION=2; LOADS=idle; POLICIES=vanilla; INTERVALS=500; PROBES=other; [ $OUT_SET = 1 ] || OUT=$WORK/smoke; shift ;;
-    -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --zstd-level) ZSTD_LEVEL=$2; ZSTD_SET=1; shift 2 ;;
+    --smoke) DURATION=2; LOADS=idle; POLICIES=vanilla; INTERVALS=500; PROBES=other; [ $OUT_SET = 1 ] || OUT=$WORK/smoke; [ $ZSTD_SET = 1 ] || ZSTD_LEVEL=3; shift ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "run-matrix.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -93,6 +98,7 @@ cleanup() {
   [ -n "$HOSTCT_PID" ] && kill "$HOSTCT_PID" 2>/dev/null || true
   [ -n "$LOAD_PID" ] && kill "$LOAD_PID" 2>/dev/null && wait "$LOAD_PID" 2>/dev/null || true
   for tid in "${VCPU_TIDS[@]}"; do chrt -o -p 0 "$tid" 2>/dev/null || true; done
+  exec 6>&- 2>/dev/null || true # an open trace_marker keeps the instance busy
   if [ -d "$INST" ]; then echo 0 > "$INST/tracing_on" 2>/dev/null || true; rmdir "$INST" 2>/dev/null || log "could not remove $INST"; fi
   if [ -n "$QEMU_PID" ] && kill -0 "$QEMU_PID" 2>/dev/null; then
     { echo QUIT >&7; } 2>/dev/null || true
@@ -123,9 +129,9 @@ boot_vm() { # $1 = accel
   # tsc_early_khz: under TCG the guest TSC runs at the host TSC rate, but the guest's PIT calibration
   # measures emulation speed instead; without this the guest clocks run several times too fast.
   qemu-system-x86_64 -name "vcpu-replay-lab,debug-threads=on" -accel "$acc" -cpu $cpu -smp "$VCPUS" -m "$MEM" \
-    -M pc -nodefaults -no-user-config -display none \
+    -M pc -nodefaults -no-user-config -display none -no-reboot \
     -kernel "$WORK/guest/vmlinuz" -initrd "$WORK/guest/initramfs.cpio" \
-    -append "console=ttyS0 tsc=reliable tsc_early_khz=$HOST_TSC_KHZ mitigations=off nowatchdog rcupdate.rcu_cpu_stall_suppress=1 loglevel=4 rdinit=/init" \
+    -append "console=ttyS0 tsc=reliable tsc_early_khz=$HOST_TSC_KHZ mitigations=off nowatchdog no_timer_check rcupdate.rcu_cpu_stall_suppress=1 panic=1 loglevel=4 rdinit=/init" \
     -serial "file:$LAB_RUN/console.log" -chardev "pipe,id=ctl,path=$LAB_RUN/ctl" -serial chardev:ctl \
     -drive "file=$LAB_RUN/disk.img,format=raw,if=virtio,cache=writeback" &
   QEMU_PID=$!
@@ -134,8 +140,16 @@ boot_vm() { # $1 = accel
 # Sends a command line, reads one reply line into REPLY_LINE; fails after $2 seconds.
 ask() {
   echo "$1" >&7
-  read -r -t "${2:-60}" REPLY_LINE <&8 || die "guest did not answer \"$1\" within ${2:-60} s (console: $LAB_RUN/console.log)"
+  read_reply "${2:-60}" || die "guest did not answer \"$1\" within ${2:-60} s (console: $LAB_RUN/console.log)"
   case "$REPLY_LINE" in ERR*) die "guest: $REPLY_LINE" ;; esac
+}
+# One reply line into REPLY_LINE, skipping late answers to boot-time HELLOs.
+read_reply() { # $1 = timeout s
+  while read -r -t "$1" REPLY_LINE <&8; do
+    case "$REPLY_LINE" in READY*) continue ;; esac
+    return 0
+  done
+  return 1
 }
 wait_ready() { # $1 = timeout s
   local t0=$SECONDS
@@ -159,9 +173,18 @@ if [ "$ACCEL" = auto ]; then
   fi
 fi
 if [ "$USED_ACCEL" = tcg ] || [ "$ACCEL" = kvm ]; then
-  log "booting guest ($USED_ACCEL, $VCPUS vCPUs; this can take minutes under TCG)"
-  boot_vm "$USED_ACCEL"
-  wait_ready "$BOOT_TIMEOUT" || die "guest not ready after $BOOT_TIMEOUT s (console: $LAB_RUN/console.log)"
+  # A guest kernel can panic at boot when the host is so loaded that its timer checks fail
+  # (panic=1 + -no-reboot make QEMU exit); boot again rather than give up.
+  for attempt in 1 2 3; do
+    log "booting guest ($USED_ACCEL, $VCPUS vCPUs, attempt $attempt; this can take minutes under TCG)"
+    boot_vm "$USED_ACCEL"
+    wait_ready "$BOOT_TIMEOUT" && break
+    kill -0 "$QEMU_PID" 2>/dev/null && die "guest not ready after $BOOT_TIMEOUT s (console: $LAB_RUN/console.log)"
+    log "guest stopped during boot: $(grep -m1 -i 'panic' "$LAB_RUN/console.log" || tail -1 "$LAB_RUN/console.log")"
+    wait "$QEMU_PID" 2>/dev/null || true
+    exec 7>&- 8<&-
+    [ "$attempt" = 3 ] && die "guest failed to boot 3 times (console: $LAB_RUN/console.log)"
+  done
 fi
 GUEST_READY=$REPLY_LINE
 log "guest: $GUEST_READY"
@@ -209,7 +232,7 @@ sync_rounds() { # $1 = tag; markers in both traces let the alignment code recomp
   for k in $(seq 1 "$SYNC_ROUNDS"); do
     echo "vcpu-replay-sync host-send tag=$1 seq=$k" >&6
     echo "S $1 $k" >&7
-    read -r -t 30 REPLY_LINE <&8 || die "no sync reply (tag=$1 seq=$k)"
+    read_reply 30 || die "no sync reply (tag=$1 seq=$k)"
     echo "vcpu-replay-sync host-recv tag=$1 seq=$k" >&6
     [ "$REPLY_LINE" = "A $1 $k" ] || die "sync reply out of order: got \"$REPLY_LINE\", expected \"A $1 $k\""
     read -r -t 0.02 _ <&8 || true # a 20 ms pause without forking
@@ -238,13 +261,15 @@ run_one() { # load policy interval probe
   local load=$1 policy=$2 interval=$3 probe=$4
   local name="$load-$policy-i$interval"
   [ "$probe" = rt ] && name+="-rt"
-  local raw=$WORK/raw/$name dir=$OUT/$name
+  # raw files are kept per output directory, so a smoke run never touches a pending matrix run
+  local raw=$WORK/raw/$(echo "$OUT" | md5sum | cut -c1-8)/$name dir=$OUT/$name
   rm -rf "$raw"; mkdir -p "$raw"
   log "run $name (${DURATION} s)"
   local ctargs="-q -D ${DURATION}s -i $interval -d $interval"
   [ "$probe" = rt ] && ctargs+=" -p 90 -m"
   apply_policy "$policy"
-  for tid in "${VCPU_TIDS[@]}"; do echo "$tid $(chrt -p "$tid" | tr '\n' ' ')"; done > "$raw/vcpu-policies.txt"
+  # "tid SCHED_xx priority", as chrt reports it after the change
+  for tid in "${VCPU_TIDS[@]}"; do echo "$tid $(chrt -p "$tid" | awk -F': ' '{printf "%s ", $2}')"; done > "$raw/vcpu-policies.txt"
   if [ "$load" = busy ]; then
     stress-ng --cpu "$(nproc)" --timeout $((DURATION + 120))s >"$raw/stress-ng.txt" 2>&1 &
     LOAD_PID=$!
@@ -284,8 +309,7 @@ run_one() { # load policy interval probe
     cat "$WORK/guest/versions.env"
   } > "$raw/run.env"
   echo "$VCPU_MAP" > "$raw/vcpus.txt"
-  rm -rf "$dir"; mkdir -p "$dir"
-  (cd "$REPO" && npx tsx traces/capture/make-scenario.ts "$raw" "$dir")
+  (cd "$REPO" && npx tsx traces/capture/make-scenario.ts "$raw" "$name")
   PENDING+=("$raw|$dir")
   log "captured $name (traces are compressed after the last run, so zstd does not load the next capture)"
 }
@@ -294,9 +318,13 @@ compress_pending() {
   local item raw dir
   for item in "${PENDING[@]}"; do
     raw=${item%%|*}; dir=${item#*|}
-    zstd -q -19 -T2 -f "$raw/host.trace.txt" -o "$dir/host.trace.txt.zst"
-    zstd -q -19 -T2 -f "$raw/guest.trace.txt" -o "$dir/guest0.trace.txt.zst"
-    chmod 644 "$dir"/*.zst
+    rm -rf "$dir.tmp"; mkdir -p "$dir.tmp"
+    zstd -q -"$ZSTD_LEVEL" -T2 -f "$raw/host.trace.txt" -o "$dir.tmp/host.trace.txt.zst"
+    zstd -q -"$ZSTD_LEVEL" -T2 -f "$raw/guest.trace.txt" -o "$dir.tmp/guest0.trace.txt.zst"
+    cp "$raw/scenario.json" "$dir.tmp/scenario.json"
+    chmod 644 "$dir.tmp"/*
+    # scenario.json appears together with its traces
+    rm -rf "$dir"; mv "$dir.tmp" "$dir"
     [ "$KEEP_RAW" = 1 ] || rm -rf "$raw"
     log "wrote $dir ($(du -sh "$dir" | cut -f1))"
   done

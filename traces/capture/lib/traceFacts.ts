@@ -15,13 +15,15 @@ export interface TraceFacts {
   lostLines: number;
   /** pids seen in the comm-pid column. */
   pids: Set<number>;
+  /** pid -> first comm seen for it in the comm-pid column. */
+  comms: Map<number, string>;
   firstTsNs?: number;
   lastTsNs?: number;
 }
 
 const HEADER_RE = /^# entries-in-buffer\/entries-written: (\d+)\/(\d+)\s+#P:(\d+)/;
 // comm-pid, optional (tgid), [cpu], flags, timestamp
-const EVENT_RE = /-(\d+)\s+(?:\(\s*[\d-]+\)\s+)?\[\d+\]\s+(?:\S+\s+)?(\d+)\.(\d+):/;
+const EVENT_RE = /^\s*(.*?)-(\d+)\s+(?:\(\s*[\d-]+\)\s+)?\[\d+\]\s+(?:\S+\s+)?(\d+)\.(\d+):/;
 
 async function* lines(path: string): AsyncGenerator<string> {
   const decoder = new TextDecoder();
@@ -37,7 +39,7 @@ async function* lines(path: string): AsyncGenerator<string> {
 }
 
 export async function readTraceFacts(path: string): Promise<TraceFacts> {
-  const facts: TraceFacts = { markers: [], eventLines: 0, lostLines: 0, pids: new Set() };
+  const facts: TraceFacts = { markers: [], eventLines: 0, lostLines: 0, pids: new Set(), comms: new Map() };
   for await (const line of lines(path)) {
     if (line.startsWith('#')) {
       const h = HEADER_RE.exec(line);
@@ -51,8 +53,12 @@ export async function readTraceFacts(path: string): Promise<TraceFacts> {
     const m = EVENT_RE.exec(line);
     if (!m) continue;
     facts.eventLines++;
-    facts.pids.add(Number(m[1]));
-    const tsNs = Number(m[2]) * 1e9 + Number(m[3]) * 10 ** (9 - m[3].length);
+    const pid = Number(m[2]);
+    if (!facts.pids.has(pid)) {
+      facts.pids.add(pid);
+      facts.comms.set(pid, m[1]);
+    }
+    const tsNs = Number(m[3]) * 1e9 + Number(m[4]) * 10 ** (9 - m[4].length);
     if (facts.firstTsNs === undefined) facts.firstTsNs = tsNs;
     facts.lastTsNs = tsNs;
     const marker = parseSyncMarker(line);
