@@ -72,7 +72,16 @@ export function table(rows: Row[], opts: TableOptions = {}): Displayable {
  * Deno kernel sometimes reports the cell done before its execute_result, and the output is lost.
  */
 export async function show(...items: Displayable[]): Promise<void> {
-  for (const d of items) await jupyter().display(d[DISPLAY](), { raw: true });
+  for (const d of items) await send(d[DISPLAY]());
+}
+
+/**
+ * One display_data message. The kernel queues it and returns before it is on the wire; without
+ * a pause a cell can end (status idle) first, and nbconvert then drops the output.
+ */
+async function send(bundle: Record<string, unknown>): Promise<void> {
+  await jupyter().display(bundle, { raw: true });
+  await new Promise((r) => setTimeout(r, 50));
 }
 
 /** A key/value object as a two-column table. */
@@ -164,6 +173,6 @@ export async function showPlots(figures: FigureLike[]): Promise<void> {
       'text/plain': `[chart] ${f.title ?? (f.layout['title'] as { text?: string } | undefined)?.text ?? ''}`,
     };
     if (svgs[i]) bundle['image/svg+xml'] = stableSvg(svgs[i]!, i);
-    await jupyter().display(bundle, { raw: true });
+    await send(bundle);
   }
 }
