@@ -233,4 +233,31 @@ describe('nested guest', () => {
     const r = replayDemand(hostDemand([rt], { durationMs: 10, guests: [guest] }), vanillaPolicy(), { reschedIpiNs: 0, costs: ZERO_COSTS });
     expect(switches(r.trace.machines[1]!)[0]).toEqual([2.5 * MS, 7]);
   });
+
+  it('TCG: a guest timer reaches a halted vCPU through the QEMU main loop (ppoll slack + its work)', () => {
+    const guest: GuestDemand = {
+      name: 'g',
+      vcpuTids: [100],
+      vcpuNames: ['CPU 0/TCG'],
+      vcpuSched: { policy: 'normal', rtPrio: 0, nice: 0 },
+      vcpuCpus: [[0]],
+      kernel: '6.1.0',
+      fair: null,
+      hz: 250,
+      idlePollNs: 0,
+      accel: 'tcg',
+      tasks: [{ name: 'probe', tid: 7, sched: { policy: 'normal', rtPrio: 0, nice: 0 }, behaviour: { kind: 'periodic', periodNs: 1 * MS, startNs: 1 * MS, burstNs: 0.01 * MS, slackNs: 0 } }],
+    };
+    const costs = { ...ZERO_COSTS, tcgSlackNs: 50_000, tcgMainLoopNs: 10_000 };
+    const r = replayDemand(hostDemand([], { durationMs: 5, guests: [guest] }), vanillaPolicy(), { reschedIpiNs: 0, costs });
+    const g = switches(r.trace.machines[1]!).filter(([, pid]) => pid === 7);
+    expect(g.slice(0, 3)).toEqual([
+      [1.06 * MS, 7],
+      [2.06 * MS, 7],
+      [3.06 * MS, 7],
+    ]);
+    // The main loop thread ran between the expiry and the vCPU: it is on the host trace.
+    expect(switches(r.trace.machines[0]!).some(([ts, pid]) => ts === 1.05 * MS && pid !== 100 && pid !== 0)).toBe(true);
+  });
 });
+

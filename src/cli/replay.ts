@@ -27,6 +27,8 @@ export interface ReplayCliOpts {
   haltPollNs?: string;
   postedInterrupts?: string;
   wakeIdle?: string;
+  runToParity?: string;
+  loadBalance?: string;
   reschedIpiNs?: string;
   exitNs?: string;
   msrExitNs?: string;
@@ -53,6 +55,8 @@ export function addReplayOptions(cmd: Command): Command {
     .option('--halt-poll-ns <ns>', 'KVM halt_poll_ns (0 disables host halt polling)', '200000')
     .option('--posted-interrupts <on|off>', 'posted interrupts (APICv/AVIC): guest IPIs need no VM exit and do not boost under dynamic', 'on')
     .option('--wake-idle <on|off>', 'wake fair tasks on an idle CPU when their previous CPU is busy', 'on')
+    .option('--run-to-parity <on|off>', 'host EEVDF RUN_TO_PARITY feature', 'on')
+    .option('--load-balance <on|off>', 'periodic load balancing between host CPUs', 'on')
     .option('--resched-ipi-ns <ns>', 'reschedule IPI latency', '1000')
     .option('--exit-ns <ns>', 'VM exit + entry cost charged to the vCPU thread', '1500')
     .option('--msr-exit-ns <ns>', 'cost of the dynamic policy notify-MSR exit', '1500')
@@ -101,6 +105,8 @@ export function parseReplayOptions(o: ReplayCliOpts): ParsedReplayOptions {
     ...(o.rtThrottle !== undefined ? { rtThrottle: onOff('--rt-throttle', o.rtThrottle)! } : {}),
     postedInterrupts: onOff('--posted-interrupts', o.postedInterrupts ?? 'on')!,
     wakeIdle: onOff('--wake-idle', o.wakeIdle ?? 'on')!,
+    runToParity: onOff('--run-to-parity', o.runToParity ?? 'on')!,
+    loadBalance: onOff('--load-balance', o.loadBalance ?? 'on')!,
     reschedIpiNs: int('--resched-ipi-ns', o.reschedIpiNs ?? '1000')!,
     kvm: { haltPollNs: int('--halt-poll-ns', o.haltPollNs ?? '200000')! },
     costs: {

@@ -40,6 +40,8 @@ export interface EngineOptions {
   postedInterrupts: boolean;
   /** Periodic load balancing between host CPUs (at ticks). */
   loadBalance: boolean;
+  /** Host EEVDF RUN_TO_PARITY feature. */
+  runToParity: boolean;
   kvm: KvmParams;
   costs: CostParams;
 }
@@ -65,6 +67,7 @@ export function defaultEngineOptions(): EngineOptions {
     reschedIpiNs: 1_000,
     postedInterrupts: true,
     loadBalance: true,
+    runToParity: true,
     kvm: { ...DEFAULT_KVM },
     costs: { ...DEFAULT_COSTS },
   };

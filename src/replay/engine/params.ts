@@ -25,6 +25,8 @@ export interface SchedParams {
   wakeIpiNs: number;
   /** Kernel version >= 6.15: 0.70 ms base slice. */
   slice070: boolean;
+  /** EEVDF RUN_TO_PARITY (sched feature, default on). */
+  runToParity: boolean;
 }
 
 export function logFactor(cpus: number): number {
@@ -47,6 +49,7 @@ export function defaultSchedParams(cpus: number, fair: FairMode = 'cfs', hz = 25
     wakeIdle: true,
     wakeIpiNs: 0,
     slice070: false,
+    runToParity: true,
   };
 }
 

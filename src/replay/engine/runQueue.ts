@@ -321,7 +321,7 @@ export class RunQueue {
   private eevdfPick(): Entity {
     if (this.fair.length === 1) return this.fair[0]!;
     const c = this.curr && !this.curr.isRt && this.curr.onRq ? this.curr : null;
-    if (c && c.protectDeadline === c.deadline && this.eligible(c)) return c; // RUN_TO_PARITY
+    if (c && this.p.runToParity && c.protectDeadline === c.deadline && this.eligible(c)) return c; // RUN_TO_PARITY
     let best: Entity | null = null;
     for (const e of this.fair) if ((!best || e.deadline < best.deadline) && this.eligible(e)) best = e;
     return best ?? this.fair[0]!;

@@ -93,6 +93,7 @@ export class Simulator {
       ...defaultSchedParams(h.cpus, fair, opt.hostHz ?? h.hz),
       wakeIdle: opt.wakeIdle,
       slice070: kernelHasSlice070(h.kernel),
+      runToParity: opt.runToParity,
     });
     this.hostOut = new TraceOut('replay:host', 'host', h.cpus, h.kernel);
     for (let c = 0; c < h.cpus; c++) this.cpus.push({ id: c, rq: new RunQueue(c, this.hs, this.rtThrottle), running: null, reschedQueued: false });
@@ -143,8 +144,18 @@ export class Simulator {
       g.tasks.push(t);
     }
     if (d.accel === 'tcg') {
-      const main = new SimTask(this.all.length, 'qemu-system-x86', d.vcpuTids.length ? Math.min(...d.vcpuTids) - 1 : 1, null, false);
-      this.addHostTask(main);
+      // The QEMU main loop runs the guest's timers (sched-model.md §7): woken (after ppoll slack)
+      // for each expired guest timer, it runs and kicks the vCPU. It is the traced QEMU main
+      // thread when the host demand has one (its own work then delays the kicks), else a thread
+      // of its own.
+      let main = this.hostTasks.filter((t) => !t.vcpu && /^qemu-system/.test(t.name)).sort((a, b) => a.tid - b.tid)[0];
+      if (!main) {
+        main = new SimTask(this.all.length, 'qemu-main-loop', d.vcpuTids.length ? Math.min(...d.vcpuTids) - 2 : 1, null, false);
+        main.started = true;
+        main.cpu = d.vcpuCpus?.[0]?.[0] ?? 0;
+        this.addHostTask(main);
+      }
+      main.kicks = [];
       this.tcgMain[gi] = main;
     } else this.tcgMain[gi] = null;
     this.guests.push(g);
@@ -221,6 +232,7 @@ export class Simulator {
         reschedIpiNs: this.opt.reschedIpiNs,
         wakeIdle: this.opt.wakeIdle,
         loadBalance: this.opt.loadBalance,
+        runToParity: this.opt.runToParity,
         assumptions: 'flat cgroup hierarchy; no CFS buddies; EEVDF without delayed dequeue; load balancing reduced to moving one waiting fair task per tick from a CPU with >= 2 more runnable tasks',
       },
       warnings: this.warnings,
@@ -287,13 +299,13 @@ export class Simulator {
         return this.exitAndContinue(v, 'msr');
       }
       case Ev.TCG_KICK: {
-        // The QEMU main loop ran the expired QEMU timer: kick the vCPU thread (sched-model.md §7).
-        const v = this.vcpus[a]!;
-        v.tcgKickPending = false;
-        // TCG has no KVM boost sites; the kick is where a host-side policy would act.
-        if (!v.inGuest) this.policy.onInject?.(this.ctx, v, 'timer', false);
-        if (v.thread.state === RunState.SLEEPING) this.wakeHost(v.thread, this.tcgMain[v.gi]!.cpu, this.tcgMain[v.gi]!);
-        else if (v.inGuest) this.exitAndContinue(v, 'timer');
+        // ppoll() returned: wake the main loop; it runs the expired QEMU timers (sched-model.md §7).
+        const k = this.all[a]!;
+        k.kickWakePending = false;
+        if (k.state !== RunState.SLEEPING) return; // running or runnable: it sees the kicks at its next step
+        k.inKick = true;
+        k.remainingNs = this.opt.costs.tcgMainLoopNs;
+        this.wakeHost(k, Math.max(0, k.cpu), null);
         return;
       }
     }
@@ -335,10 +347,12 @@ export class Simulator {
           t.softExpiryNs = arg;
           this.hostOut.hrtimer_start(now, Math.max(0, t.cpu), t.tid, t.timerId, arg, hard);
           this.q.push(Math.max(hard, now), Ev.TIMER, t.id, ++t.timerToken);
+          t.lastSleepUntilNs = Math.max(hard, now);
           return op;
         }
         case Op.SLEEP_UNTIL:
           this.q.push(Math.max(arg, now), Ev.TIMER, t.id, ++t.timerToken);
+          t.lastSleepUntilNs = Math.max(arg, now);
           return op;
         case Op.SLEEP_WAIT:
           if (t.pendingWakes > 0) {
@@ -347,6 +361,7 @@ export class Simulator {
           }
           ++t.timerToken;
           if (arg >= 0) this.q.push(Math.max(arg, now), Ev.TIMER, t.id, t.timerToken);
+          t.lastSleepUntilNs = arg >= 0 ? Math.max(arg, now) : -1;
           return op;
         case Op.WAKE: {
           const target = this.hostTasks[arg];
@@ -362,13 +377,66 @@ export class Simulator {
     throw new Error(`replay: task ${t.name} (${t.tid}) loops without consuming CPU or sleeping`);
   }
 
+  /** The TCG main loop finished its timer work: kick every vCPU that waits for it. */
+  private tcgKicks(t: SimTask): void {
+    const kicks = t.kicks as Vcpu[];
+    for (let i = 0; i < kicks.length; i++) {
+      const v = kicks[i]!;
+      v.tcgKickPending = false;
+      // TCG has no KVM boost sites; the kick is where a host-side policy would act.
+      if (!v.inGuest) this.policy.onInject?.(this.ctx, v, 'timer', false);
+      if (v.thread.state === RunState.SLEEPING) this.wakeHost(v.thread, t.cpu, t);
+      else if (v.inGuest) this.exitAndContinue(v, 'timer');
+    }
+    kicks.length = 0;
+  }
+
   private hostAdvance(t: SimTask): void {
     const now = this.now;
+    if (t.kicks) {
+      if (t.inKick) {
+        t.inKick = false;
+        this.tcgKicks(t);
+        if (!t.beh) {
+          // A main loop of our own: it only does timer work.
+          t.state = RunState.SLEEPING;
+          const c = this.cpus[t.cpu]!;
+          c.rq.dequeue(t, now);
+          this.schedule(c, now);
+          return;
+        }
+        if (t.progSleeping) {
+          // Back to the wait its own program was in, unless that wait ended meanwhile.
+          if (t.pendingWakes > 0) t.pendingWakes--;
+          else if (!(t.sleepUntilNs >= 0 && t.sleepUntilNs <= now)) {
+            if (t.sleepUntilNs >= 0) this.q.push(t.sleepUntilNs, Ev.TIMER, t.id, ++t.timerToken);
+            t.state = RunState.SLEEPING;
+            const c = this.cpus[t.cpu]!;
+            c.rq.dequeue(t, now);
+            this.schedule(c, now);
+            return;
+          }
+          t.progSleeping = false;
+        }
+      } else if (t.kicks.length) {
+        // Timer work first, then its own next op.
+        t.inKick = true;
+        t.remainingNs = this.opt.costs.tcgMainLoopNs;
+        this.q.push(now + t.remainingNs, Ev.TASK_STEP, t.id, ++t.token);
+        t.segStartNs = now;
+        return;
+      }
+      t.progSleeping = false;
+    }
     const op = this.fetchHostOps(t, now);
     if (op === Op.RUN) {
       if (Number.isFinite(t.remainingNs)) this.q.push(now + t.remainingNs, Ev.TASK_STEP, t.id, ++t.token);
       t.segStartNs = now;
       return;
+    }
+    if (t.kicks && op !== Op.END) {
+      t.progSleeping = true;
+      t.sleepUntilNs = t.lastSleepUntilNs;
     }
     t.state = op === Op.END ? RunState.DONE : RunState.SLEEPING;
     const c = this.cpus[t.cpu]!;
@@ -752,8 +820,11 @@ export class Simulator {
       if (!v.tcgKickPending) {
         v.tcgKickPending = true;
         const main = this.tcgMain[v.gi]!;
-        const delay = (main.isRt ? 0 : this.opt.costs.tcgSlackNs) + this.opt.costs.tcgMainLoopNs;
-        this.q.push(this.now + delay, Ev.TCG_KICK, v.id, 0);
+        main.kicks!.push(v);
+        if (main.state === RunState.SLEEPING && !main.kickWakePending) {
+          main.kickWakePending = true;
+          this.q.push(this.now + (main.isRt ? 0 : this.opt.costs.tcgSlackNs), Ev.TCG_KICK, main.id, 0);
+        }
       }
       return;
     }

@@ -46,6 +46,15 @@ export class SimTask extends Entity {
   timerId = -1;
   /** vCPU this thread runs (host vCPU threads only). */
   vcpu: unknown = null;
+  /** TCG main-loop thread: vCPUs waiting for its kick (null for every other thread). */
+  kicks: unknown[] | null = null;
+  kickWakePending = false;
+  /** Running timer work for the kicks (not its own program). */
+  inKick = false;
+  /** Its own program is in a wait (until sleepUntilNs, -1 = a wakeup) while it does kick work. */
+  progSleeping = false;
+  sleepUntilNs = -1;
+  lastSleepUntilNs = -1;
   /** For guest tasks: guest index; -1 = host. */
   machine = -1;
 
