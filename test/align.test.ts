@@ -52,6 +52,29 @@ describe('vCPU mapping', () => {
     expect(call).toThrow(/vCPU 0 matches several host threads.*tid 11.*tid 21.*"vcpus"/);
   });
 
+  it('two VMs on the host: the one whose vCPU count fits the guest is chosen, else an error', () => {
+    const b = new MachineBuilder('two-vms', 'generated');
+    const r = new Rows(b);
+    let ts = 1000;
+    for (const [tid, name] of [[11, 'CPU 0/TCG'], [12, 'CPU 1/TCG'], [21, 'CPU 0/TCG']] as const) {
+      r.switch(ts, 0, ['swapper/0', 0], TaskState.RUNNING, [name, tid]);
+      r.switch(ts + 500, 0, [name, tid], TaskState.S, ['swapper/0', 0]);
+      ts += 1000;
+    }
+    b.setTgid(11, 10);
+    b.setTgid(12, 10);
+    b.setTgid(21, 20);
+    const host = b.finish();
+    const twoCpuGuest = new MachineBuilder('g2', 'generated');
+    const gr = new Rows(twoCpuGuest);
+    gr.switch(1200, 0, ['swapper/0', 0], TaskState.RUNNING, ['sh', 5]);
+    gr.switch(1300, 1, ['swapper/1', 0], TaskState.RUNNING, ['sh', 6]);
+    const m = mapVcpus({ guest: spec(), guestCount: 1, host, guestTables: twoCpuGuest.finish(), sameTrace: false, byName: nameCandidates(host) });
+    expect([...m.tids]).toEqual([[0, 11], [1, 12]]);
+    const oneCpuEach = () => mapVcpus({ guest: spec(), guestCount: 2, host, guestTables: twoCpuGuest.finish(), sameTrace: false, byName: nameCandidates(host) });
+    expect(oneCpuEach).toThrow(/2 virtual machines for 2 guests.*process 10.*process 20.*"vcpus"/);
+  });
+
   it('a guest trace with no matching vCPU threads is an error', () => {
     const b = new MachineBuilder('plain-host', 'generated');
     new Rows(b).switch(1000, 0, ['swapper/0', 0], TaskState.RUNNING, ['bash', 42]);
