@@ -34,6 +34,8 @@ export interface ReplayCliOpts {
   msrExitNs?: string;
   guestIrqNs?: string;
   guestSwitchNs?: string;
+  tcgSlackNs?: string;
+  tcgMainLoopNs?: string;
   guestIdlePollUs?: string;
   affinity?: string;
   boostPolicy?: string;
@@ -62,6 +64,8 @@ export function addReplayOptions(cmd: Command): Command {
     .option('--msr-exit-ns <ns>', 'cost of the dynamic policy notify-MSR exit', '1500')
     .option('--guest-irq-ns <ns>', 'guest interrupt handling cost', '2000')
     .option('--guest-switch-ns <ns>', 'guest context switch cost', '1500')
+    .option('--tcg-slack-ns <ns>', 'TCG: ppoll timer slack of the QEMU main loop before it runs guest timers', '50000')
+    .option('--tcg-main-loop-ns <ns>', 'TCG: QEMU main-loop work per guest timer before the vCPU kick', '10000')
     .option('--guest-idle-poll-us <us|poll>', "guest idle poll before HLT ('poll' = idle=poll; default: inferred from the host trace)")
     .option('--affinity <observed|any>', 'CPUs a replayed thread may use: those it was seen on, or any', 'observed')
     .option('--boost-policy <rr|fifo>', 'dynamic: boost class', 'rr')
@@ -114,6 +118,8 @@ export function parseReplayOptions(o: ReplayCliOpts): ParsedReplayOptions {
       msrExitNs: int('--msr-exit-ns', o.msrExitNs ?? '1500')!,
       guestIrqNs: int('--guest-irq-ns', o.guestIrqNs ?? '2000')!,
       guestSwitchNs: int('--guest-switch-ns', o.guestSwitchNs ?? '1500')!,
+      tcgSlackNs: int('--tcg-slack-ns', o.tcgSlackNs ?? '50000')!,
+      tcgMainLoopNs: int('--tcg-main-loop-ns', o.tcgMainLoopNs ?? '10000')!,
     },
   };
   const extract: ExtractOptions = {};
