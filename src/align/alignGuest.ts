@@ -131,7 +131,12 @@ export function refineWithinBounds(ev: VcpuEvidence[], c: ClockAlignment, guestF
     return null;
   }
   if (est.considered < 100 || est.contained < 0.99 * est.considered || est.uncertaintyNs >= c.uncertaintyNs) return null;
-  for (const g of [guestFromNs, guestToNs]) {
+  // Compare over the part of the guest trace the host trace covers (a guest buffer may reach back further).
+  const hostFrom = Math.min(...ev.map((e) => e.knownFromNs));
+  const hostTo = Math.max(...ev.map((e) => e.knownToNs));
+  const from = Math.max(guestFromNs, (hostFrom - est.offsetNs) / est.scale);
+  const to = Math.min(guestToNs, (hostTo - est.offsetNs) / est.scale);
+  for (const g of from <= to ? [from, to] : [guestFromNs, guestToNs]) {
     const stated = g * c.scale + c.offsetNs;
     const mine = g * est.scale + est.offsetNs;
     if (Math.abs(mine - stated) > c.uncertaintyNs + est.uncertaintyNs) return null;
