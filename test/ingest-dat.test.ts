@@ -66,6 +66,18 @@ describe('trace-cmd .dat reader: recorded fixtures', () => {
     expect(m.meta.unparsed.count).toBe(0);
   });
 
+  it('reads instance buffers with the top-level one, as trace-cmd report merges them', async () => {
+    const m = (await readDat(resolve(FIX, 'instance-v7-zstd.dat'))).machines[0]!;
+    const per = m.meta.extra['bufferEvents'] as Record<string, number>;
+    expect(Object.keys(per).sort()).toEqual(['', 'vcpu-replay-fixture']);
+    expect(per['vcpu-replay-fixture']).toBe(590); // `trace-cmd report` lines prefixed with the instance name
+    expect(per['']! + per['vcpu-replay-fixture']!).toBe(total(m));
+    expect(m.meta.extra['buffers']).toEqual([
+      { name: '', clock: 'local', cpus: 2 },
+      { name: 'vcpu-replay-fixture', clock: 'local', cpus: 2 },
+    ]);
+  });
+
   it('keeps raw x86-tsc ticks (and says so) unless given the counter frequency', async () => {
     const f = resolve(FIX, 'tsc-v7-zstd.dat');
     const raw = (await readDat(f)).machines[0]!;

@@ -86,11 +86,13 @@ function flagsTable(lazyBit: boolean): Uint16Array {
   return t;
 }
 
-function pickBuffer(l: DatLayout, b: MachineBuilder): DatBuffer | null {
-  const data = l.buffers;
-  const top = data.find((x) => x.name === '') ?? data[0] ?? null;
-  for (const x of data) if (x !== top) b.warn(`instance buffer "${x.name}" is not read: only the top-level buffer "${top?.name ?? ''}" is`);
-  return top;
+/** Ring-buffer data to read: every buffer with pages (top level first), as trace-cmd report merges them. */
+function dataBuffers(l: DatLayout, b: MachineBuilder): DatBuffer[] {
+  const list = l.buffers.filter((x) => x.cpus.length > 0);
+  list.sort((x, y) => (x.name === '' ? 0 : 1) - (y.name === '' ? 0 : 1));
+  const clocks = new Set(list.map((x) => x.clock ?? ''));
+  if (clocks.size > 1) b.warn(`buffers use different clocks (${[...clocks].join(', ')}): their events are merged as recorded`);
+  return list;
 }
 
 function decodeInto(b: MachineBuilder, bytes: Uint8Array, l: DatLayout, source: string, opts: IngestOptions): void {
@@ -100,8 +102,8 @@ function decodeInto(b: MachineBuilder, bytes: Uint8Array, l: DatLayout, source: 
   const release = o.uname ? (o.uname.split(/\s+/)[2] ?? null) : null;
   meta.kernelVersion = release;
   const kernel = kernelMajorMinor(release);
-  const buf = pickBuffer(l, b);
-  const clock = buf?.clock ?? selectedClock(o.traceClock);
+  const buffers = dataBuffers(l, b);
+  const clock = buffers[0]?.clock ?? selectedClock(o.traceClock);
   meta.clock = clock ?? 'unknown';
   meta.cpuCount = o.cpuCount ?? (l.cpus || null);
   for (const p of l.problems) b.warn(p);
@@ -124,7 +126,7 @@ function decodeInto(b: MachineBuilder, bytes: Uint8Array, l: DatLayout, source: 
   if (l.latencyText !== null) {
     b.warn('this .dat holds latency-format text instead of ring-buffer pages; it is not decoded (read it with `trace-cmd report` and ingest the text)');
   }
-  if (!buf) return;
+  if (!buffers.length) return;
 
   const formats = parseFormats(l, b);
   const ph = parseHeaderPage(l.headerPage, l.longSize);
@@ -146,10 +148,20 @@ function decodeInto(b: MachineBuilder, bytes: Uint8Array, l: DatLayout, source: 
   const problems: string[] = [];
   const losses: PageLoss[] = [];
   const cpus: CpuRecords[] = [];
-  for (const cd of [...buf.cpus].sort((x, y) => x.cpu - y.cpu)) {
-    const pages = cpuPages(bytes, l, buf, cd, problems);
-    cpus.push(scanCpuPages(pages, cd.cpu, l.little, ph, buf.pageSize, losses, buf.compressed ? -1 : cd.offset));
+  const counts: Record<string, number> = {};
+  for (const buf of buffers) {
+    let n = 0;
+    for (const cd of [...buf.cpus].sort((x, y) => x.cpu - y.cpu)) {
+      const pages = cpuPages(bytes, l, buf, cd, problems);
+      const before = losses.length;
+      const cr = scanCpuPages(pages, cd.cpu, l.little, ph, buf.pageSize, losses, buf.compressed ? -1 : cd.offset);
+      for (let k = before; k < losses.length; k++) losses[k]!.src = cpus.length;
+      n += cr.n;
+      cpus.push(cr);
+    }
+    counts[buf.name] = n;
   }
+  meta.extra['bufferEvents'] = counts;
   for (const p of problems) b.warn(p);
   if (l.zstdDecoder) meta.extra['zstdDecoder'] = l.zstdDecoder;
 
@@ -302,7 +314,7 @@ function lostWindows(b: MachineBuilder, cpus: CpuRecords[], losses: PageLoss[], 
   let traceStart = Infinity;
   for (const c of cpus) if (c.n) traceStart = Math.min(traceStart, c.ts[0]!);
   for (const loss of losses) {
-    const c = byCpu.get(loss.cpu)!;
+    const c = cpus[loss.src ?? 0]!;
     const before = loss.beforeRecord > 0 ? c.ts[loss.beforeRecord - 1]! : null;
     const after = loss.beforeRecord < c.n ? c.ts[loss.beforeRecord]! : before;
     // Loss before the first page kept: the ring buffer overwrote older data, so this CPU's

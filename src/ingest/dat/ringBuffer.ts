@@ -24,6 +24,8 @@ export interface CpuRecords {
 
 export interface PageLoss {
   cpu: number;
+  /** The CpuRecords (index in the reader's list) the loss belongs to; set by the caller. */
+  src?: number;
   /** Index in this CPU's records of the first record after the loss (may equal n). */
   beforeRecord: number;
   /** Raw timestamp of the page that reported it. */
