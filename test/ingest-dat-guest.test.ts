@@ -95,6 +95,15 @@ describe('TSC2NSEC and GUEST options', () => {
     expect(allTs(m)).toEqual(report.map((r) => r.tsNs));
   });
 
+  it.skipIf(!HAS_TRACE_CMD)('the OFFSET option shifts every timestamp, as in trace-cmd report', async () => {
+    const file = join(tmp, 'offset.dat');
+    writeFileSync(file, toZlibV7(HOST, { compression: 'none', extraOptions: [{ id: 7, payload: Buffer.from('123456789\0') }] }));
+    const m = (await readDat(file)).machines[0]!;
+    expect(m.meta.extra['offsetNs']).toBe(123456789);
+    expect(allTs(m)).toEqual(traceCmdReport(file, ['-N']).map((r) => r.tsNs));
+    expect(allTs(m)[0]).toBe(allTs(host)[0]! + 123456789);
+  });
+
   it("exposes the host's GUEST option (guest name, vCPU -> host pid) for alignment", () => {
     const payload = Buffer.concat([Buffer.from('guest-vm\0'), le([[0xfeedn, 8], [2, 4], [0, 4], [14003, 4], [1, 4], [14004, 4]])]);
     const m = readDatBytes(toZlibV7(HOST, { extraOptions: [{ id: 13, payload }] }), 'host').machines[0]!;
