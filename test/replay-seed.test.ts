@@ -56,3 +56,16 @@ describe('RFC-shaped busy scenario', () => {
     expect(again.simulatedEvents).toBe(runs['dynamic']!.simulatedEvents);
   });
 });
+
+describe('RFC-shaped idle scenario', () => {
+  const idle = JSON.parse(readFileSync(resolve(REPO_DIR, 'examples/rfc-idle.json'), 'utf8')) as WorkloadSpec;
+  const demand = demandFromSpec(idle);
+  const runs = Object.fromEntries(['vanilla', 'dynamic', 'static'].map((p) => [p, replayDemand(demand, builtinPolicy(p), { seed: 1 })]));
+  it('idle guest: vanilla and dynamic agree (nothing competes), static still costs the host', () => {
+    const g = (p: string) => stats(runs[p]!, 1);
+    const h = (p: string) => stats(runs[p]!, 0);
+    expect(g('vanilla').avgUs).toBeLessThanOrEqual(2 * g('dynamic').avgUs);
+    expect(g('dynamic').avgUs).toBeLessThanOrEqual(2 * g('vanilla').avgUs);
+    expect(h('static').maxUs).toBeGreaterThanOrEqual(3 * h('vanilla').maxUs);
+  });
+});
