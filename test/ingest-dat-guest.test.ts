@@ -95,13 +95,18 @@ describe('TSC2NSEC and GUEST options', () => {
     expect(allTs(m)).toEqual(report.map((r) => r.tsNs));
   });
 
-  it.skipIf(!HAS_TRACE_CMD)('the OFFSET option shifts every timestamp, as in trace-cmd report', async () => {
+  it.skipIf(!HAS_TRACE_CMD)('OFFSET (ns) and DATE (µs, hex) options shift every timestamp, as in trace-cmd report', async () => {
     const file = join(tmp, 'offset.dat');
-    writeFileSync(file, toZlibV7(HOST, { compression: 'none', extraOptions: [{ id: 7, payload: Buffer.from('123456789\0') }] }));
+    const extraOptions = [
+      { id: 7, payload: Buffer.from('123456789\0') },
+      { id: 1, payload: Buffer.from('0x10\0') },
+    ];
+    writeFileSync(file, toZlibV7(HOST, { compression: 'none', extraOptions }));
     const m = (await readDat(file)).machines[0]!;
     expect(m.meta.extra['offsetNs']).toBe(123456789);
+    expect(m.meta.extra['dateOffsetNs']).toBe(16000);
     expect(allTs(m)).toEqual(traceCmdReport(file, ['-N']).map((r) => r.tsNs));
-    expect(allTs(m)[0]).toBe(allTs(host)[0]! + 123456789);
+    expect(allTs(m)[0]).toBe(allTs(host)[0]! + 123456789 + 16000);
   });
 
   it("exposes the host's GUEST option (guest name, vCPU -> host pid) for alignment", () => {
