@@ -114,6 +114,9 @@ describe.skipIf(!!missing)('notebooks (executed headless with the Deno kernel)',
         const keys = keyCells(committed);
         expect(keys.length).toBeGreaterThanOrEqual(2);
         for (const c of keys) expect(c.outputs?.some((o) => o.data), `committed outputs of:\n${joinText(c.source).slice(0, 200)}`).toBe(true);
+        // Saved charts carry an SVG copy, so they show where no JavaScript runs (code hosts).
+        for (const o of committed.cells.flatMap((c) => c.outputs ?? []))
+          if (o.data?.['application/vnd.plotly.v1+json']) expect(joinText(o.data['image/svg+xml'])).toMatch(/^<svg[\s\S]*<\/svg>$/);
       });
 
       it('runs without a cell error, and its key cells show tables or charts', () => {
@@ -126,7 +129,8 @@ describe.skipIf(!!missing)('notebooks (executed headless with the Deno kernel)',
             '--ExecutePreprocessor.timeout=240',
             '--ExecutePreprocessor.record_timing=False',
           ],
-          { cwd: REPO_DIR, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } },
+          // No SVG copies here (one Chromium start per chart cell); the committed files are checked for them above.
+          { cwd: REPO_DIR, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', VCPU_REPLAY_NOTEBOOK_SVG: '0' } },
         );
         // nbconvert exits non-zero on the first failing cell and prints it with the error.
         expect(r.status, `nbconvert failed for ${file}:\n${(r.stderr ?? '').slice(-4000)}`).toBe(0);

@@ -157,6 +157,12 @@ function stableSvg(svg: string, k: number): string {
   return m ? svg.split(m[1]!).join(`fig${k}`) : svg;
 }
 
+/** VCPU_REPLAY_NOTEBOOK_SVG=0 skips the SVG copies (the test does: one Chromium start per call). */
+function svgWanted(): boolean {
+  const env = (globalThis as { Deno?: { env: { get(k: string): string | undefined } } }).Deno?.env;
+  return env?.get('VCPU_REPLAY_NOTEBOOK_SVG') !== '0';
+}
+
 /**
  * Display figures inline: Plotly JSON (interactive in JupyterLab / VS Code) and, when headless
  * Chromium is present, an SVG of the same chart. All figures of one call share one browser.
@@ -164,7 +170,7 @@ function stableSvg(svg: string, k: number): string {
 export async function showPlots(figures: FigureLike[]): Promise<void> {
   const figs = figures.map(stableFigure);
   let svgs: string[] = [];
-  if (chromiumAvailable() && figs.length) {
+  if (svgWanted() && chromiumAvailable() && figs.length) {
     svgs = await renderSvgs(renderChartPage('notebook figures', figs.map((f, i) => ({ id: `f${i}`, kind: 'bars' as const, title: f.title ?? '', ...f }))));
   }
   for (const [i, f] of figs.entries()) {
