@@ -10,7 +10,8 @@ export class Kallsyms {
   /** Sorted addresses as hi/lo u32 halves: parsing ~150k BigInts costs more than the lookups. */
   private hi = new Uint32Array(0);
   private lo = new Uint32Array(0);
-  private names: string[] = [];
+  private lineAt = new Int32Array(0);
+  private source = '';
   private text: string | null;
 
   /** Parsing a full kallsyms (~5 MB) is deferred to the first lookup: many traces need none. */
@@ -21,44 +22,78 @@ export class Kallsyms {
   private parse(): void {
     const text = this.text!;
     this.text = null;
-    const his: number[] = [];
-    const los: number[] = [];
-    const names: string[] = [];
+    // One pass over char codes; names are sliced only for the symbols looked up.
+    let cap = 1 << 16;
+    let hi = new Uint32Array(cap);
+    let lo = new Uint32Array(cap);
+    let at = new Int32Array(cap);
+    let n = 0;
+    const len = text.length;
     let pos = 0;
-    while (pos < text.length) {
+    while (pos < len) {
+      let h = 0;
+      let l = 0;
+      let digits = 0;
+      let c = text.charCodeAt(pos);
+      while (digits < 17) {
+        const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+        if (d < 0) break;
+        h = ((h * 16) + Math.floor(l / 0x10000000)) >>> 0;
+        l = ((l * 16) % 0x100000000) + d;
+        digits++;
+        c = text.charCodeAt(pos + digits);
+      }
+      const lineStart = pos;
       let nl = text.indexOf('\n', pos);
-      if (nl < 0) nl = text.length;
-      const sp1 = text.indexOf(' ', pos);
-      if (sp1 > pos && sp1 < nl && sp1 - pos <= 16) {
-        const sp2 = text.indexOf(' ', sp1 + 1);
-        if (sp2 > 0 && sp2 < nl) {
-          const hex = text.slice(pos, sp1);
-          const h = hex.length > 8 ? parseInt(hex.slice(0, hex.length - 8), 16) : 0;
-          const l = parseInt(hex.slice(-8), 16);
-          if (!Number.isNaN(h) && !Number.isNaN(l) && (h || l)) {
-            let name = text.slice(sp2 + 1, nl);
-            const tab = name.indexOf('\t');
-            if (tab >= 0) name = name.slice(0, tab);
-            his.push(h);
-            los.push(l);
-            names.push(name.trim());
-          }
+      if (nl < 0) nl = len;
+      if (c === 32 && digits > 0 && (h || l)) {
+        if (n === cap) {
+          cap *= 2;
+          const h2 = new Uint32Array(cap);
+          h2.set(hi);
+          hi = h2;
+          const l2 = new Uint32Array(cap);
+          l2.set(lo);
+          lo = l2;
+          const a2 = new Int32Array(cap);
+          a2.set(at);
+          at = a2;
         }
+        hi[n] = h;
+        lo[n] = l;
+        at[n] = lineStart;
+        n++;
       }
       pos = nl + 1;
     }
-    this.hi = Uint32Array.from(his);
-    this.lo = Uint32Array.from(los);
-    this.names = names;
     let sorted = true;
-    for (let i = 1; i < his.length && sorted; i++) sorted = his[i - 1]! < his[i]! || (his[i - 1] === his[i] && los[i - 1]! <= los[i]!);
+    for (let i = 1; i < n && sorted; i++) sorted = hi[i - 1]! < hi[i]! || (hi[i - 1] === hi[i] && lo[i - 1]! <= lo[i]!);
     if (!sorted) {
       // /proc/kallsyms lists modules after the core kernel, out of address order.
-      const order = Array.from(names.keys()).sort((a, b) => his[a]! - his[b]! || los[a]! - los[b]!);
-      this.hi = Uint32Array.from(order, (i) => his[i]!);
-      this.lo = Uint32Array.from(order, (i) => los[i]!);
-      this.names = order.map((i) => names[i]!);
+      const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => hi[a]! - hi[b]! || lo[a]! - lo[b]!);
+      hi = Uint32Array.from(order, (i) => hi[i]!);
+      lo = Uint32Array.from(order, (i) => lo[i]!);
+      at = Int32Array.from(order, (i) => at[i]!);
     }
+    this.hi = hi.subarray(0, n);
+    this.lo = lo.subarray(0, n);
+    this.lineAt = at.subarray(0, n);
+    this.source = text;
+  }
+
+  /** "addr type name[\tmodule]" -> name. */
+  private nameAt(i: number): string {
+    const t = this.source;
+    const s = this.lineAt[i]!;
+    let nl = t.indexOf('\n', s);
+    if (nl < 0) nl = t.length;
+    const sp1 = t.indexOf(' ', s);
+    const sp2 = t.indexOf(' ', sp1 + 1);
+    if (sp1 < 0 || sp2 < 0 || sp2 > nl) return '';
+    let name = t.slice(sp2 + 1, nl);
+    const tab = name.indexOf('\t');
+    if (tab >= 0) name = name.slice(0, tab);
+    return name.trim();
   }
 
   /** The symbol at or below addr, or null when addr is below every symbol. */
@@ -79,7 +114,7 @@ export class Kallsyms {
       else hi = mid - 1;
     }
     const base = (BigInt(H[lo]!) << 32n) | BigInt(L[lo]!);
-    return { name: this.names[lo]!, off: addr - base };
+    return { name: this.nameAt(lo), off: addr - base };
   }
 }
 

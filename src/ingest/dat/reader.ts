@@ -43,19 +43,51 @@ export function readDatBytes(bytes: Uint8Array, source: string, opts: IngestOpti
   return { source, format: 'trace-cmd-dat', machines: [b.finish()] };
 }
 
-function parseFormats(l: DatLayout, b: MachineBuilder): Map<number, EventFormat> {
-  const byId = new Map<number, EventFormat>();
-  const add = (text: string, system: string) => {
-    try {
-      const f = parseFormat(text, system);
-      byId.set(f.id, f);
-    } catch (e) {
-      b.warn(`an event format of system "${system}" is unreadable (${(e as Error).message})`);
+/**
+ * Event formats by id. A file carries every event of the traced systems (thousands); only the
+ * ids that occur are parsed, on first use.
+ */
+class FormatIndex {
+  private readonly texts = new Map<number, { text: string; system: string }>();
+  private readonly parsed = new Map<number, EventFormat | null>();
+
+  constructor(
+    l: DatLayout,
+    private readonly b: MachineBuilder,
+  ) {
+    const add = (text: string, system: string) => {
+      const m = /^ID:\s*(\d+)/m.exec(text);
+      if (m) this.texts.set(Number(m[1]), { text, system });
+      else b.warn(`an event format of system "${system}" has no ID line`);
+    };
+    for (const t of l.ftraceFormats) add(t, 'ftrace');
+    for (const { system, text } of l.eventFormats) add(text, system);
+  }
+
+  get(id: number): EventFormat | null {
+    let f = this.parsed.get(id);
+    if (f !== undefined) return f;
+    const src = this.texts.get(id);
+    f = null;
+    if (src) {
+      try {
+        f = parseFormat(src.text, src.system);
+      } catch (e) {
+        this.b.warn(`event format ${id} of system "${src.system}" is unreadable (${(e as Error).message})`);
+      }
     }
-  };
-  for (const t of l.ftraceFormats) add(t, 'ftrace');
-  for (const { system, text } of l.eventFormats) add(text, system);
-  return byId;
+    this.parsed.set(id, f);
+    return f;
+  }
+
+  /** Any parseable format, for the common_* field offsets. */
+  any(): EventFormat | undefined {
+    for (const id of this.texts.keys()) {
+      const f = this.get(id);
+      if (f && f.common.length) return f;
+    }
+    return undefined;
+  }
 }
 
 function parseCmdlines(text: string, b: MachineBuilder): Map<number, number> {
@@ -128,7 +160,7 @@ function decodeInto(b: MachineBuilder, bytes: Uint8Array, l: DatLayout, source: 
   }
   if (!buffers.length) return;
 
-  const formats = parseFormats(l, b);
+  const formats = new FormatIndex(l, b);
   const ph = parseHeaderPage(l.headerPage, l.longSize);
   const kernelLong = ph.commitSize === 4 ? 4 : 8;
   const syms = l.kallsyms.trim() ? new Kallsyms(l.kallsyms) : null;
@@ -194,7 +226,7 @@ function decodeInto(b: MachineBuilder, bytes: Uint8Array, l: DatLayout, source: 
   const decoders: BuiltDecoder[] = [];
   const decodeFns: Decoder[] = [];
   let minLens = new Int32Array(16);
-  const fmtAny = formats.values().next().value as EventFormat | undefined;
+  const fmtAny = formats.any();
   const commonOff = (name: string, dflt: number) => fmtAny?.byName.get(name)?.offset ?? dflt;
   const typeOff = commonOff('common_type', 0);
   const flagsOff = commonOff('common_flags', 2);
