@@ -90,19 +90,74 @@ class RunIntervals {
   }
 }
 
-interface Ev {
-  ts: number;
-  seq: number;
-  /** 0 in, 1 out, 2 wake-point (as waker), 3 woken (as wakee), 4 hrtimer_start */
-  type: number;
-  a: number;
-  b: number;
-  c: number;
+/**
+ * Per-thread events of one machine, columnar: one row per event in `E`, and for each thread the
+ * row indexes in (ts, seq) order. type: 0 in, 1 out, 2 wake-point (as waker), 3 woken (as wakee),
+ * 4 hrtimer_start; a/b/c: type-specific (out: state, cpu, implicit; in: cpu; woken: waker or -1;
+ * wake-point: wakee; hrtimer_start: softexpires, expires).
+ */
+class EvStore {
+  n = 0;
+  tid = new Int32Array(1024);
+  ts = new Float64Array(1024);
+  seq = new Float64Array(1024);
+  type = new Uint8Array(1024);
+  a = new Float64Array(1024);
+  b = new Float64Array(1024);
+  c = new Uint8Array(1024);
+  push(tid: number, ts: number, seq: number, type: number, a: number, b: number, c: number): void {
+    if (this.n === this.ts.length) this.grow();
+    const i = this.n++;
+    this.tid[i] = tid;
+    this.ts[i] = ts;
+    this.seq[i] = seq;
+    this.type[i] = type;
+    this.a[i] = a;
+    this.b[i] = b;
+    this.c[i] = c;
+  }
+  private grow(): void {
+    const m = this.ts.length * 2;
+    const g = <T extends Int32Array | Float64Array | Uint8Array>(x: T, C: new (n: number) => T): T => {
+      const y = new C(m);
+      y.set(x);
+      return y;
+    };
+    this.tid = g(this.tid, Int32Array);
+    this.ts = g(this.ts, Float64Array);
+    this.seq = g(this.seq, Float64Array);
+    this.type = g(this.type, Uint8Array);
+    this.a = g(this.a, Float64Array);
+    this.b = g(this.b, Float64Array);
+    this.c = g(this.c, Uint8Array);
+  }
+  /** Row indexes per thread, each in (ts, seq) order. */
+  group(): Map<number, Int32Array> {
+    const count = new Map<number, number>();
+    for (let i = 0; i < this.n; i++) count.set(this.tid[i]!, (count.get(this.tid[i]!) ?? 0) + 1);
+    const out = new Map<number, Int32Array>();
+    const fill = new Map<number, number>();
+    for (const [tid, c] of count) {
+      out.set(tid, new Int32Array(c));
+      fill.set(tid, 0);
+    }
+    for (let i = 0; i < this.n; i++) {
+      const t = this.tid[i]!;
+      const k = fill.get(t)!;
+      out.get(t)![k] = i;
+      fill.set(t, k + 1);
+    }
+    const ts = this.ts;
+    const seq = this.seq;
+    for (const ix of out.values()) ix.sort((x, y) => ts[x]! - ts[y]! || seq[x]! - seq[y]!);
+    return out;
+  }
 }
 
 interface MachineThreads {
   tids: number[];
-  events: Map<number, Ev[]>;
+  E: EvStore;
+  events: Map<number, Int32Array>;
   prio: Map<number, number>;
   cpus: Map<number, Set<number>>;
   names: Map<number, string>;
@@ -110,14 +165,14 @@ interface MachineThreads {
 
 /** Collect per-thread events of one machine. */
 function collect(t: TraceTables, exclude: Set<number>): MachineThreads {
-  const events = new Map<number, Ev[]>();
+  const E = new EvStore();
+  const known = new Set<number>();
   const prio = new Map<number, number>();
   const cpus = new Map<number, Set<number>>();
   const names = new Map<number, string>();
-  const ev = (tid: number): Ev[] => {
-    let l = events.get(tid);
-    if (!l) events.set(tid, (l = []));
-    return l;
+  const push = (tid: number, ts: number, seq: number, type: number, a: number, b: number, c: number) => {
+    known.add(tid);
+    E.push(tid, ts, seq, type, a, b, c);
   };
   const sw = t.sched_switch.cols;
   // Who runs on each CPU, and where each thread runs, to close runs whose switch-out was lost
@@ -126,7 +181,7 @@ function collect(t: TraceTables, exclude: Set<number>): MachineThreads {
   const runningOn = new Map<number, number>();
   const implicitOut = (tid: number, ts: number, seq: number, cpu: number) => {
     if (tid <= 0 || exclude.has(tid)) return;
-    ev(tid).push({ ts, seq, type: 1, a: 0, b: cpu, c: 1 });
+    push(tid, ts, seq, 1, 0, cpu, 1);
     runningOn.delete(tid);
   };
   for (let i = 0; i < t.sched_switch.length; i++) {
@@ -146,12 +201,12 @@ function collect(t: TraceTables, exclude: Set<number>): MachineThreads {
     runningOn.delete(prev);
     if (next > 0) runningOn.set(next, cpu);
     if (prev > 0 && !exclude.has(prev)) {
-      ev(prev).push({ ts, seq, type: 1, a: sw.prevState[i]!, b: cpu, c: 0 });
+      push(prev, ts, seq, 1, sw.prevState[i]!, cpu, 0);
       if (!prio.has(prev)) prio.set(prev, sw.prevPrio[i]!);
       if (!names.has(prev)) names.set(prev, t.strings[sw.prevComm[i]!] ?? `tid${prev}`);
     }
     if (next > 0 && !exclude.has(next)) {
-      ev(next).push({ ts, seq, type: 0, a: cpu, b: 0, c: 0 });
+      push(next, ts, seq, 0, cpu, 0, 0);
       if (!prio.has(next)) prio.set(next, sw.nextPrio[i]!);
       if (!names.has(next)) names.set(next, t.strings[sw.nextComm[i]!] ?? `tid${next}`);
       let s = cpus.get(next);
@@ -170,28 +225,34 @@ function collect(t: TraceTables, exclude: Set<number>): MachineThreads {
     const wakee = wk.tid[i]!;
     if (wakee <= 0 || exclude.has(wakee)) continue;
     // A thread that was woken but never ran in the capture (starved) still has demand.
-    if (!events.has(wakee)) {
-      ev(wakee);
+    if (!known.has(wakee)) {
+      known.add(wakee);
       if (!prio.has(wakee)) prio.set(wakee, wk.prio[i]!);
       if (!names.has(wakee)) names.set(wakee, t.strings[wk.comm[i]!] ?? `tid${wakee}`);
     }
     const waker = wk.pid[i]!;
     const f = wk.flags[i]!;
     const inIrq = f !== Flags.UNKNOWN && (f & (Flags.HARDIRQ | Flags.SOFTIRQ | Flags.NMI)) !== 0;
-    const byThread = waker > 0 && waker !== wakee && !inIrq && events.has(waker) ? waker : -1;
-    ev(wakee).push({ ts: wk.tsNs[i]!, seq: wk.seq[i]!, type: 3, a: byThread, b: 0, c: 0 });
-    if (byThread > 0) ev(byThread).push({ ts: wk.tsNs[i]!, seq: wk.seq[i]!, type: 2, a: wakee, b: 0, c: 0 });
+    const byThread = waker > 0 && waker !== wakee && !inIrq && known.has(waker) ? waker : -1;
+    push(wakee, wk.tsNs[i]!, wk.seq[i]!, 3, byThread, 0, 0);
+    if (byThread > 0) push(byThread, wk.tsNs[i]!, wk.seq[i]!, 2, wakee, 0, 0);
   }
   const hr = t.hrtimer.cols;
   for (let i = 0; i < t.hrtimer.length; i++) {
     if (hr.kind[i] !== HrtimerKind.START) continue;
     const pid = hr.pid[i]!;
-    if (!events.has(pid) || hr.softexpiresNs[i]! < 0) continue;
-    ev(pid).push({ ts: hr.tsNs[i]!, seq: hr.seq[i]!, type: 4, a: hr.softexpiresNs[i]!, b: hr.expiresNs[i]!, c: 0 });
+    if (!known.has(pid) || hr.softexpiresNs[i]! < 0) continue;
+    push(pid, hr.tsNs[i]!, hr.seq[i]!, 4, hr.softexpiresNs[i]!, hr.expiresNs[i]!, 0);
   }
-  for (const l of events.values()) l.sort((x, y) => x.ts - y.ts || x.seq - y.seq);
-  const tids = [...events.keys()].filter((tid) => events.get(tid)!.some((e) => e.type === 0 || e.type === 1 || e.type === 3)).sort((a, b) => a - b);
-  return { tids, events, prio, cpus, names };
+  const events = E.group();
+  const tids = [...events.keys()]
+    .filter((tid) => {
+      const ix = events.get(tid)!;
+      for (let k = 0; k < ix.length; k++) if (E.type[ix[k]!] !== 2 && E.type[ix[k]!] !== 4) return true;
+      return false;
+    })
+    .sort((a, b) => a - b);
+  return { tids, E, events, prio, cpus, names };
 }
 
 /** Smallest (trace ts - mapped `now`) of hrtimer_expire_entry: the trace-vs-monotonic offset; null without `now`. */
@@ -228,12 +289,14 @@ function monoToTrace(t: TraceTables, m: MachineThreads, base: { offsetNs: number
     return { ...base, source: 'aligned clock' };
   }
   let best = Infinity;
-  for (const l of m.events.values()) {
+  const E = m.E;
+  for (const ix of m.events.values()) {
     let soft = NaN;
-    for (const e of l) {
-      if (e.type === 4) soft = e.a * base.scale + base.offsetNs;
-      else if (e.type === 3 && !Number.isNaN(soft)) {
-        best = Math.min(best, e.ts - soft);
+    for (let k = 0; k < ix.length; k++) {
+      const i = ix[k]!;
+      if (E.type[i] === 4) soft = E.a[i]! * base.scale + base.offsetNs;
+      else if (E.type[i] === 3 && !Number.isNaN(soft)) {
+        best = Math.min(best, E.ts[i]! - soft);
         soft = NaN;
       }
     }
@@ -253,65 +316,82 @@ interface BuildCtx {
 }
 
 function buildTask(tid: number, m: MachineThreads, ctx: BuildCtx, affinity: 'observed' | 'any', probe: boolean): DemandTask {
-  const evs = m.events.get(tid)!;
+  const ix = m.events.get(tid)!;
+  const E = m.E;
   const b = new ProgramBuilder();
   let running = false;
   let lastIn = ctx.startNs;
   let lastCpu = 0;
   let slept = false;
+  let woken = false;
   let armedSoft = NaN;
   let armedHard = NaN;
   let pendingSleep = false;
   let slackNs = -1;
-  let cpuNs = 0;
+  let explicitOuts = 0;
+  let implicitOuts = 0;
+  let blockedOut = false;
+  let first = -1;
+  let firstIn = -1;
   const charge = (to: number) => {
     const d = ctx.net ? ctx.net(lastCpu, lastIn, to) : to - lastIn;
-    if (d > 0) {
-      b.push(Op.RUN, d);
-      cpuNs += d;
-    }
+    if (d > 0) b.push(Op.RUN, d);
     lastIn = to;
   };
+  for (let k = 0; k < ix.length; k++) {
+    const i = ix[k]!;
+    const ty = E.type[i]!;
+    if (first < 0 && ty !== 4) first = i;
+    if (firstIn < 0 && (ty === 0 || ty === 1)) firstIn = i;
+  }
   // Initial state: running if the first event is a switch-out, runnable if a switch-in with no wake before it.
-  const first = evs.find((e) => e.type !== 4);
-  if (first && first.type === 1) {
+  if (first >= 0 && E.type[first] === 1) {
     running = true;
-    lastCpu = first.b;
-  } else if (first && first.type === 3) pendingSleep = true;
-  for (const e of evs) {
-    switch (e.type) {
+    lastCpu = E.b[first]!;
+  } else if (first >= 0 && E.type[first] === 3) pendingSleep = true;
+  for (let k = 0; k < ix.length; k++) {
+    const i = ix[k]!;
+    const ts = E.ts[i]!;
+    const a = E.a[i]!;
+    switch (E.type[i]) {
       case 0:
         if (!running) {
           running = true;
-          lastIn = e.ts;
-          lastCpu = e.a;
+          lastIn = ts;
+          lastCpu = a;
         }
         break;
       case 1:
-        if (running) charge(e.ts);
+        if (running) charge(ts);
         running = false;
-        if (!isRunnableState(e.a)) pendingSleep = true;
+        if (E.c[i]) implicitOuts++;
+        else explicitOuts++;
+        if (!isRunnableState(a)) {
+          pendingSleep = true;
+          blockedOut = true;
+        }
         break;
       case 2:
-        if (running) charge(e.ts);
-        if (!ctx.dropWakes.has(e.a)) {
-          const target = ctx.index.get(e.a);
+        if (running) charge(ts);
+        if (!ctx.dropWakes.has(a)) {
+          const target = ctx.index.get(a);
           if (target !== undefined) b.push(Op.WAKE, target);
         }
         break;
       case 4:
-        armedSoft = e.a * ctx.mono.scale + ctx.mono.offsetNs;
-        armedHard = e.b * ctx.mono.scale + ctx.mono.offsetNs;
+        armedSoft = a * ctx.mono.scale + ctx.mono.offsetNs;
+        armedHard = E.b[i]! * ctx.mono.scale + ctx.mono.offsetNs;
         break;
       case 3:
+        woken = true;
         if (!pendingSleep) break; // a wakeup of a runnable thread: nothing to wait for
         pendingSleep = false;
         slept = true;
-        if (!Number.isNaN(armedSoft) && e.ts >= armedSoft - 1000) {
+        if (!Number.isNaN(armedSoft) && ts >= armedSoft - 1000) {
           if (slackNs < 0 && armedHard >= armedSoft) slackNs = armedHard - armedSoft;
           b.push(Op.SLEEP_TIMER, armedSoft);
-        } else if (e.a > 0 && !ctx.dropWakes.has(tid)) b.push(Op.SLEEP_WAIT, -1);
-        else b.push(Op.SLEEP_UNTIL, e.ts);
+        } else if (a > 0 && !ctx.dropWakes.has(tid)) b.push(Op.SLEEP_WAIT, -1);
+        else b.push(Op.SLEEP_UNTIL, ts);
         armedSoft = NaN;
         break;
     }
@@ -324,19 +404,10 @@ function buildTask(tid: number, m: MachineThreads, ctx: BuildCtx, affinity: 'obs
   // whose switch-outs are missing, e.g. filtered from the trace, says nothing about its state).
   // Such a thread was runnable over the whole window, whatever CPU it got (a hog starved by RT
   // threads still is one).
-  let explicitOuts = 0;
-  let implicitOuts = 0;
-  for (const e of evs) if (e.type === 1) e.c ? implicitOuts++ : explicitOuts++;
-  const hog =
-    !slept &&
-    !evs.some((e) => e.type === 3) &&
-    evs.every((e) => e.type !== 1 || isRunnableState(e.a)) &&
-    explicitOuts >= Math.max(1, implicitOuts);
-  void cpuNs;
+  const hog = !slept && !woken && !blockedOut && explicitOuts >= Math.max(1, implicitOuts);
   const program = b.finish();
   const periodic = hog ? null : asPeriodic(program, slackNs < 0 ? 0 : slackNs);
-  const firstIn = evs.find((e) => e.type === 0 || e.type === 1);
-  const startCpu = firstIn ? (firstIn.type === 0 ? firstIn.a : firstIn.b) : cpus?.[0];
+  const startCpu = firstIn >= 0 ? (E.type[firstIn] === 0 ? E.a[firstIn]! : E.b[firstIn]!) : cpus?.[0];
   return {
     name,
     tid,
