@@ -52,6 +52,8 @@ interface ThreadSpan {
 }
 
 const MAX_UNPARSED_EXAMPLES = 5;
+/** Tids below this get a direct slot in MachineBuilder's thread cache (Linux pid_max <= 2^22). */
+const MAX_SLOT_TID = 1 << 22;
 
 /**
  * Everything a reader fills for one machine. Readers append rows to the table builders
@@ -75,6 +77,9 @@ export class MachineBuilder {
 
   /** Per-tid comm history; the last span of each tid is open. */
   private readonly threadSpans = new Map<number, ThreadSpan[]>();
+  /** tid -> 1 + index in openSpans of its open (last) span; 0 = not cached. */
+  private openSlot = new Int32Array(0);
+  private readonly openSpans: ThreadSpan[] = [];
   /** tgid learned apart from comm changes (saved tgids, TGID column, process tree). */
   private readonly tgids = new Map<number, number>();
 
@@ -94,13 +99,22 @@ export class MachineBuilder {
   /** Record that `tid` was seen with `comm` (string id) at tsNs. Cheap when nothing changed. */
   thread(tid: number, commId: number, tsNs: number, tgid = -1): void {
     if (tid < 0) return;
-    let spans = this.threadSpans.get(tid);
-    if (!spans) {
-      spans = [{ tgid, comm: commId, first: tsNs, last: tsNs }];
-      this.threadSpans.set(tid, spans);
-      return;
+    // Readers call this several times per event: find the open span through a tid-indexed slot
+    // instead of a Map lookup (tids are < 2^22 on Linux; larger ones take the Map path).
+    const slot = tid < this.openSlot.length ? this.openSlot[tid]! : 0;
+    let cur: ThreadSpan;
+    let spans: ThreadSpan[] | undefined;
+    if (slot > 0) cur = this.openSpans[slot - 1]!;
+    else {
+      spans = this.threadSpans.get(tid);
+      if (!spans) {
+        const span = { tgid, comm: commId, first: tsNs, last: tsNs };
+        this.threadSpans.set(tid, [span]);
+        this.cacheOpen(tid, span);
+        return;
+      }
+      cur = spans[spans.length - 1]!;
     }
-    const cur = spans[spans.length - 1]!;
     if (cur.comm === commId || commId < 0) {
       if (tsNs > cur.last) cur.last = tsNs;
       if (tsNs < cur.first) cur.first = tsNs;
@@ -113,7 +127,22 @@ export class MachineBuilder {
       cur.comm = commId;
       return;
     }
-    spans.push({ tgid: tgid >= 0 ? tgid : cur.tgid, comm: commId, first: tsNs, last: tsNs });
+    const next = { tgid: tgid >= 0 ? tgid : cur.tgid, comm: commId, first: tsNs, last: tsNs };
+    (spans ?? this.threadSpans.get(tid)!).push(next);
+    if (slot > 0) this.openSpans[slot - 1] = next;
+  }
+
+  private cacheOpen(tid: number, span: ThreadSpan): void {
+    if (tid >= MAX_SLOT_TID) return;
+    if (tid >= this.openSlot.length) {
+      let n = Math.max(1024, this.openSlot.length);
+      while (n <= tid) n *= 2;
+      const grown = new Int32Array(n);
+      grown.set(this.openSlot);
+      this.openSlot = grown;
+    }
+    this.openSpans.push(span);
+    this.openSlot[tid] = this.openSpans.length;
   }
 
   setTgid(tid: number, tgid: number): void {

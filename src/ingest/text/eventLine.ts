@@ -1,5 +1,5 @@
 import { Flags, parseFlagsText } from '../../tables/index.js';
-import { SP, find, isDigit, rfind, scan, secondsToNsAt, skipSpaces } from './scan.js';
+import { SP, find, isDigit, rfind, sameAt, scan, secondsToNsAt, skipSpaces } from './scan.js';
 
 // Scanner for the common part of an ftrace-style event line (formats.md §1.2, §1.6):
 //   <comm>-<pid> [(<tgid>)] [<cpu>][-0xRAW] [<flags>] <ts>: [(+delta)] <event>: <payload>
@@ -32,7 +32,7 @@ function flagsAt(s: string, a: number, n: number): number {
   for (let k = 0; k < n; k++) h = (Math.imul(h, 31) + s.charCodeAt(a + k)) | 0;
   const slot = (h ^ (h >>> 8)) & (FLAG_SLOTS - 1);
   const t = flagText[slot]!;
-  if (t.length === n && s.startsWith(t, a)) return flagValue[slot]!;
+  if (t.length === n && sameAt(s, a, t)) return flagValue[slot]!;
   const str = s.slice(a, a + n);
   flagText[slot] = str;
   return (flagValue[slot] = parseFlagsText(str));

@@ -1,6 +1,12 @@
+import { isAscii } from 'node:buffer';
 // Splits a stream of byte chunks into lines without one string per line: each chunk (cut at its
 // last newline) is decoded once and lines are handed out as [start, end) ranges of that string.
 // Sinks must keep every search inside the range (scan.ts find/keyAt) and copy what they store.
+
+/** UTF-8 decode; ASCII (the usual trace) takes the cheaper latin1 path, which gives the same string. */
+function decode(b: Buffer): string {
+  return isAscii(b) ? b.toString('latin1') : b.toString('utf8');
+}
 
 export interface LineSink {
   /** One line, without its '\n'. `last` is true for a final line that had no newline. */
@@ -47,9 +53,17 @@ export async function splitLines(
       onBytes?.(stats.bytes);
       continue;
     }
-    const body = carry ? Buffer.concat([carry, buf.subarray(start, nl + 1)]) : buf.subarray(start, nl + 1);
+    if (carry) {
+      // Finish the carried partial line on its own instead of copying it in front of the whole chunk.
+      const nl0 = buf.indexOf(10, start);
+      const first = decode(Buffer.concat([carry, buf.subarray(start, nl0)]));
+      lineNo++;
+      sink.line(first, 0, first.length, lineNo, false);
+      start = nl0 + 1;
+    }
+    const body = buf.subarray(start, nl + 1);
     carry = nl + 1 < buf.length ? Buffer.from(buf.subarray(nl + 1)) : null;
-    const s = body.toString('utf8');
+    const s = decode(body);
     let a = 0;
     for (;;) {
       const n = s.indexOf('\n', a);
@@ -62,7 +76,7 @@ export async function splitLines(
   }
   if (carry && carry.length) {
     lineNo++;
-    const s = carry.toString('utf8');
+    const s = decode(carry);
     sink.line(s, 0, s.length, lineNo, true);
   }
   stats.lines = lineNo;

@@ -1,4 +1,4 @@
-import { detach } from './scan.js';
+import { detach, sameAt } from './scan.js';
 import { MachineBuilder, decodeTaskStateMask, kernelMajorMinor, type LostWindow, type TraceFormat } from '../../tables/index.js';
 
 // Parse state of one machine in a text trace: its builder plus what loss accounting needs
@@ -36,6 +36,8 @@ export class MachineState {
   overwritten = 0;
   rawCounter = false;
   events = 0;
+  /** The parser's per-event-name dispatch entries, indexed by name string id (kept here: one lookup less per event). */
+  readonly routes: unknown[] = [];
 
   constructor(source: string, format: TraceFormat, machine: string) {
     this.b = new MachineBuilder(source, format);
@@ -53,7 +55,7 @@ export class MachineState {
   internHashed(s: string, a: number, e: number, h: number): number {
     const slot = (h ^ (h >>> 13)) & (INTERN_SLOTS - 1);
     const v = this.cacheStr[slot]!;
-    if (v.length === e - a && s.startsWith(v, a)) return this.cacheId[slot]!;
+    if (v.length === e - a && sameAt(s, a, v)) return this.cacheId[slot]!;
     const str = detach(s.slice(a, e));
     const id = this.b.str(str);
     this.cacheStr[slot] = str;

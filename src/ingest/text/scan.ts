@@ -69,6 +69,17 @@ export function numAt(s: string, p: number, e: number): number {
   return intAt(s, p, e);
 }
 
+/**
+ * True when `sub` occurs in s at p. A char loop instead of startsWith: the builtin call costs
+ * more than comparing the few characters of a key or comm, and this one inlines.
+ */
+export function sameAt(s: string, p: number, sub: string): boolean {
+  const n = sub.length;
+  if (p + n > s.length) return false;
+  for (let k = 0; k < n; k++) if (s.charCodeAt(p + k) !== sub.charCodeAt(k)) return false;
+  return true;
+}
+
 /** Index of `sub` in [from, e), or -1. Parsers run on a whole decoded chunk: a native indexOf
  * would scan past the line (to the chunk end when the text is absent). */
 export function find(s: string, sub: string, from: number, e: number): number {
@@ -76,7 +87,7 @@ export function find(s: string, sub: string, from: number, e: number): number {
   const n = sub.length;
   const last = e - n;
   for (let i = from; i <= last; i++) {
-    if (s.charCodeAt(i) === c0 && (n === 1 || s.startsWith(sub, i))) return i;
+    if (s.charCodeAt(i) === c0 && (n === 1 || sameAt(s, i, sub))) return i;
   }
   return -1;
 }
@@ -86,7 +97,7 @@ export function rfind(s: string, sub: string, from: number, a: number): number {
   const c0 = sub.charCodeAt(0);
   const n = sub.length;
   for (let i = from; i >= a; i--) {
-    if (s.charCodeAt(i) === c0 && (n === 1 || s.startsWith(sub, i))) return i;
+    if (s.charCodeAt(i) === c0 && (n === 1 || sameAt(s, i, sub))) return i;
   }
   return -1;
 }
@@ -99,7 +110,7 @@ export function keyAt(s: string, key: string, from: number, e: number): number {
   const c0 = key.charCodeAt(0);
   const last = e - key.length;
   for (let i = from; i <= last; i++) {
-    if (s.charCodeAt(i) === c0 && (i === from || s.charCodeAt(i - 1) === SP) && s.startsWith(key, i)) return i + key.length;
+    if (s.charCodeAt(i) === c0 && (i === from || s.charCodeAt(i - 1) === SP) && sameAt(s, i, key)) return i + key.length;
   }
   return -1;
 }

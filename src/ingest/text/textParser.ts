@@ -42,7 +42,6 @@ interface EventEntry {
 
 export class TextTraceParser implements LineSink {
   private readonly machines = new Map<string, MachineState>();
-  private readonly entries = new Map<MachineState, EventEntry[]>();
   /** trace-cmd report multi-input prefixes, learned from `<name>: cpus=N` lines. */
   private readonly prefixes: string[] = [];
   private readonly main: MachineState;
@@ -67,7 +66,6 @@ export class TextTraceParser implements LineSink {
     if (!m) {
       m = new MachineState(this.source, this.format, name);
       this.machines.set(name, m);
-      this.entries.set(m, []);
     }
     return m;
   }
@@ -114,7 +112,7 @@ export class TextTraceParser implements LineSink {
     const b = m.b;
     m.thread(line.pid, line.pid === 0 ? -1 : m.intern(s, line.commStart, line.commEnd), ts, line.tgid);
     const nameId = m.internHashed(s, line.evStart, line.evEnd, line.evHash);
-    const entries = this.entries.get(m)!;
+    const entries = m.routes as EventEntry[];
     let entry = entries[nameId];
     if (!entry) {
       const route = routeEvent(b.pool.values[nameId]!);
