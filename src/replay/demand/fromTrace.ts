@@ -313,6 +313,9 @@ interface BuildCtx {
   net: ((cpu: number, a: number, b: number) => number) | null;
   mono: MonoMap;
   dropWakes: Set<number>;
+  /** Collected platform delays (host only): timer expiry -> waking, waking -> switch-in. */
+  timerGaps?: number[];
+  wakeGaps?: number[];
 }
 
 function buildTask(tid: number, m: MachineThreads, ctx: BuildCtx, affinity: 'observed' | 'any', probe: boolean): DemandTask {
@@ -333,6 +336,7 @@ function buildTask(tid: number, m: MachineThreads, ctx: BuildCtx, affinity: 'obs
   let blockedOut = false;
   let first = -1;
   let firstIn = -1;
+  let lastWakeTs = -1;
   const charge = (to: number) => {
     const d = ctx.net ? ctx.net(lastCpu, lastIn, to) : to - lastIn;
     if (d > 0) b.push(Op.RUN, d);
@@ -355,6 +359,8 @@ function buildTask(tid: number, m: MachineThreads, ctx: BuildCtx, affinity: 'obs
     const a = E.a[i]!;
     switch (E.type[i]) {
       case 0:
+        if (lastWakeTs >= 0 && ctx.wakeGaps) ctx.wakeGaps.push(ts - lastWakeTs);
+        lastWakeTs = -1;
         if (!running) {
           running = true;
           lastIn = ts;
@@ -387,8 +393,10 @@ function buildTask(tid: number, m: MachineThreads, ctx: BuildCtx, affinity: 'obs
         if (!pendingSleep) break; // a wakeup of a runnable thread: nothing to wait for
         pendingSleep = false;
         slept = true;
+        lastWakeTs = ts;
         if (!Number.isNaN(armedSoft) && ts >= armedSoft - 1000) {
           if (slackNs < 0 && armedHard >= armedSoft) slackNs = armedHard - armedSoft;
+          if (ctx.timerGaps && armedHard >= armedSoft) ctx.timerGaps.push(Math.max(0, ts - armedHard));
           b.push(Op.SLEEP_TIMER, armedSoft);
         } else if (a > 0 && !ctx.dropWakes.has(tid)) b.push(Op.SLEEP_WAIT, -1);
         else b.push(Op.SLEEP_UNTIL, ts);
@@ -477,8 +485,9 @@ export function demandFromAligned(a: AlignedScenario, opts: ExtractOptions = {})
   const hostIndex = new Map<number, number>();
   hm.tids.forEach((tid, i) => hostIndex.set(tid, i));
   const hostProbe = probes['host'] ?? 'cyclictest';
-  const hctx: BuildCtx = { index: hostIndex, startNs, endNs, net: null, mono: monoToTrace(host, hm, { offsetNs: 0, scale: 1 }), dropWakes: traced };
+  const hctx: BuildCtx = { index: hostIndex, startNs, endNs, net: null, mono: monoToTrace(host, hm, { offsetNs: 0, scale: 1 }), dropWakes: traced, timerGaps: [], wakeGaps: [] };
   const hostTasks = hm.tids.map((tid) => buildTask(tid, hm, hctx, affinity, hm.names.get(tid) === hostProbe));
+  const platform = { timerWakeNs: quantile(hctx.timerGaps!, 0.5), wakeSwitchNs: quantile(hctx.wakeGaps!, 0.1) };
   const hostCpus = host.meta.cpuCount ?? Math.max(1, ...host.cpus.cols.cpu) + 1;
 
   // Host run intervals of every vCPU thread (steal accounting).
@@ -550,7 +559,7 @@ export function demandFromAligned(a: AlignedScenario, opts: ExtractOptions = {})
       ...(vcpuCpus && vcpuCpus.every((c) => c.length) ? { vcpuCpus } : {}),
       kernel: g.tables?.meta.kernelVersion ?? gs?.kernel ?? null,
       fair: null,
-      hz: 250,
+      hz: (g.tables && inferHz(g.tables)) ?? 250,
       idlePollNs: opts.guestIdlePollNs ?? (g.tables ? inferIdlePoll(host, g.tables, vcpuTids) : 0),
       accel: tcg ? 'tcg' : 'kvm',
       tasks,
@@ -561,7 +570,7 @@ export function demandFromAligned(a: AlignedScenario, opts: ExtractOptions = {})
     name: a.name,
     startNs,
     durationNs: Math.max(0, endNs - startNs),
-    host: { cpus: hostCpus, kernel: host.meta.kernelVersion ?? a.scenario.host.kernel ?? null, hz: 250, tasks: hostTasks },
+    host: { cpus: hostCpus, kernel: host.meta.kernelVersion ?? a.scenario.host.kernel ?? null, hz: inferHz(host) ?? 250, tasks: hostTasks, platform },
     guests,
     warnings: [...a.warnings, ...warnings],
   };
@@ -603,6 +612,39 @@ export function inferIdlePoll(host: TraceTables, guest: TraceTables, vcpuTids: n
   if (!gaps.length) return 0;
   gaps.sort((a, b) => a - b);
   return gaps[gaps.length >> 1]!;
+}
+
+/**
+ * CONFIG_HZ from the tick: the median interval between a CPU's consecutive tick handler expiries
+ * (tick_nohz_handler / tick_sched_timer), snapped to 100/250/300/1000; null when not traced.
+ */
+export function inferHz(t: TraceTables): number | null {
+  const H = t.hrtimer.cols;
+  const fns = new Set<number>();
+  t.strings.forEach((s, id) => {
+    if (s === 'tick_nohz_handler' || s === 'tick_sched_timer') fns.add(id);
+  });
+  if (!fns.size) return null;
+  const last = new Map<number, number>();
+  const gaps: number[] = [];
+  for (let i = 0; i < t.hrtimer.length; i++) {
+    if (H.kind[i] !== HrtimerKind.EXPIRE_ENTRY || !fns.has(H.function[i]!)) continue;
+    const c = H.cpu[i]!;
+    const prev = last.get(c);
+    if (prev !== undefined) gaps.push(H.tsNs[i]! - prev);
+    last.set(c, H.tsNs[i]!);
+  }
+  if (gaps.length < 10) return null;
+  const med = quantile(gaps, 0.5);
+  let best: number | null = null;
+  for (const hz of [100, 250, 300, 1000]) if (best === null || Math.abs(1e9 / hz - med) < Math.abs(1e9 / best - med)) best = hz;
+  return best;
+}
+
+function quantile(xs: number[], q: number): number {
+  if (!xs.length) return 0;
+  const s = Float64Array.from(xs).sort();
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
 }
 
 function threadName(t: TraceTables, tid: number): string {

@@ -84,7 +84,17 @@ export interface GuestDemand {
   tasks: DemandTask[];
 }
 
+/** Platform costs measured on a captured host (sched-model.md §9.1 "empirical" rows). */
+export interface PlatformCosts {
+  /** Median delay from a timer's hard expiry to the sched_waking it causes (hrtimer interrupt path). */
+  timerWakeNs: number;
+  /** Low (10th percentile) delay from sched_waking to the switch-in: wakeup/idle-exit/switch floor. */
+  wakeSwitchNs: number;
+}
+
 export interface HostDemand {
+  /** Measured platform costs (trace-derived demand only). */
+  platform?: PlatformCosts;
   cpus: number;
   kernel: string | null;
   hz: number;

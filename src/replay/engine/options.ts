@@ -42,6 +42,10 @@ export interface EngineOptions {
   loadBalance: boolean;
   /** Host EEVDF RUN_TO_PARITY feature. */
   runToParity: boolean;
+  /** Timer hard expiry -> wakeup delay on the host; null = measured from the trace (0 for synthetic demand). */
+  timerWakeNs: number | null;
+  /** Wakeup -> switch-in floor on an idle host CPU; null = measured from the trace (0 for synthetic demand). */
+  wakeSwitchNs: number | null;
   kvm: KvmParams;
   costs: CostParams;
 }
@@ -68,6 +72,8 @@ export function defaultEngineOptions(): EngineOptions {
     postedInterrupts: true,
     loadBalance: true,
     runToParity: true,
+    timerWakeNs: null,
+    wakeSwitchNs: null,
     kvm: { ...DEFAULT_KVM },
     costs: { ...DEFAULT_COSTS },
   };

@@ -74,6 +74,8 @@ export class Simulator {
   private readonly warnings: string[] = [];
   private readonly rtThrottle: boolean;
   private balanceRot = 0;
+  private readonly timerWakeNs: number;
+  private readonly wakeSwitchNs: number;
   /** TCG: the QEMU main-loop thread per guest. */
   private readonly tcgMain: (SimTask | null)[] = [];
 
@@ -89,6 +91,8 @@ export class Simulator {
     const kv = /(\d+)\.(\d+)/.exec(h.kernel ?? '');
     const kver = kv ? Number(kv[1]) * 1000 + Number(kv[2]) : 0;
     this.rtThrottle = opt.rtThrottle ?? !(kver >= 6012);
+    this.timerWakeNs = opt.timerWakeNs ?? h.platform?.timerWakeNs ?? 0;
+    this.wakeSwitchNs = opt.wakeSwitchNs ?? h.platform?.wakeSwitchNs ?? 0;
     this.hs = resolveSched({
       ...defaultSchedParams(h.cpus, fair, opt.hostHz ?? h.hz),
       wakeIdle: opt.wakeIdle,
@@ -233,6 +237,8 @@ export class Simulator {
         wakeIdle: this.opt.wakeIdle,
         loadBalance: this.opt.loadBalance,
         runToParity: this.opt.runToParity,
+        timerWakeNs: this.timerWakeNs,
+        wakeSwitchNs: this.wakeSwitchNs,
         assumptions: 'flat cgroup hierarchy; no CFS buddies; EEVDF without delayed dequeue; load balancing reduced to moving one waiting fair task per tick from a CPU with >= 2 more runnable tasks',
       },
       warnings: this.warnings,
@@ -346,8 +352,8 @@ export class Simulator {
           const hard = arg + t.slackNs;
           t.softExpiryNs = arg;
           this.hostOut.hrtimer_start(now, Math.max(0, t.cpu), t.tid, t.timerId, arg, hard);
-          this.q.push(Math.max(hard, now), Ev.TIMER, t.id, ++t.timerToken);
-          t.lastSleepUntilNs = Math.max(hard, now);
+          this.q.push(Math.max(hard, now) + this.timerWakeNs, Ev.TIMER, t.id, ++t.timerToken);
+          t.lastSleepUntilNs = Math.max(hard, now) + this.timerWakeNs;
           return op;
         }
         case Op.SLEEP_UNTIL:
@@ -478,10 +484,11 @@ export class Simulator {
     const c = this.cpus[target]!;
     if (t.cpu >= 0 && t.cpu !== target) c.rq.migrateIn(t, this.cpus[t.cpu]!.rq);
     t.state = RunState.RUNNABLE;
+    const wasIdle = c.running === null;
     c.rq.enqueue(t, now, 'wakeup');
     if (c.rq.checkPreemptWakeup(t, now)) {
       c.rq.needResched = true;
-      this.requestResched(c);
+      this.requestResched(c, wasIdle ? Math.max(this.wakeSwitchNs, this.opt.reschedIpiNs) : this.opt.reschedIpiNs);
     }
     this.afterEnqueue(c);
   }
@@ -524,10 +531,10 @@ export class Simulator {
     return prev;
   }
 
-  private requestResched(c: HostCpu): void {
+  private requestResched(c: HostCpu, delayNs = this.opt.reschedIpiNs): void {
     if (c.reschedQueued) return;
     c.reschedQueued = true;
-    this.q.push(this.now + this.opt.reschedIpiNs, Ev.RESCHED, c.id, 0);
+    this.q.push(this.now + delayNs, Ev.RESCHED, c.id, 0);
   }
 
   /** __schedule() on a host CPU. */
