@@ -1,5 +1,4 @@
-import { copyFile, rename, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { arrowToParquet } from '../tables/io.js';
 import { cellsTable, resultsTable } from './resultTables.js';
@@ -14,7 +13,6 @@ import type { CellRecord } from './types.js';
 // write the same bytes.
 
 export const OUTPUT_FILES = ['results.parquet', 'cells.parquet', 'summary.parquet', 'summary.csv', 'report.html'] as const;
-const PLOTLY_FILE = 'plotly.js';
 
 export interface OutputCounts {
   ok: number;
@@ -48,7 +46,6 @@ export async function writeBatchOutputs(outDir: string, plan: StoredPlan, cells:
     }
   }
   const { charts, notes } = sweepCharts(plan, summary);
-  await atomicWrite(join(outDir, 'report.html'), reportHtml({ name: plan.name, counts: { ok: counts.ok, failed: counts.failed, missing: counts.missing }, failures, charts, notes, plotlyFile: PLOTLY_FILE }));
-  await copyFile(createRequire(import.meta.url).resolve('plotly.js-dist'), join(outDir, PLOTLY_FILE));
+  await atomicWrite(join(outDir, 'report.html'), reportHtml({ name: plan.name, counts: { ok: counts.ok, failed: counts.failed, missing: counts.missing }, failures, charts, notes }));
   return counts;
 }

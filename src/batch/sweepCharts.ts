@@ -68,7 +68,7 @@ export function sweepCharts(plan: StoredPlan, rows: SummaryRow[]): { charts: Cha
             return { charts, notes };
           }
           const where = [machine, probe].filter(Boolean).join(' / ');
-          charts.push({ title: `${policy}: ${metric} vs ${k}${where ? ` (${where})` : ''}, mean over scenarios and seeds`, xLabel: k, yLabel: metric, series });
+          charts.push({ title: `${policy}: ${metric} vs ${k}${where ? ` (${where})` : ''}`, xLabel: k, yLabel: metric, series });
         }
       }
     }
