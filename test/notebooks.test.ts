@@ -170,10 +170,18 @@ describe.skipIf(!!missing)('notebooks (executed headless with the Deno kernel)',
 });
 
 describe('notebooks/lib/show.ts', () => {
+  it('typechecks (strict) against the built library', () => {
+    ensureDist();
+    const r = spawnSync(join(REPO_DIR, 'node_modules', '.bin', 'tsc'), ['-p', join(NB_DIR, 'tsconfig.json')], { cwd: REPO_DIR, encoding: 'utf8' });
+    expect(`${r.stdout}${r.stderr}`.trim()).toBe('');
+    expect(r.status).toBe(0);
+  }, 60_000);
+
   it('escapes trace-derived strings in HTML tables', async () => {
     ensureDist();
     const show = (await import(pathToFileURL(join(NB_DIR, 'lib', 'show.ts')).href)) as {
       table: (rows: Array<Record<string, unknown>>, o?: { caption?: string }) => Record<symbol, () => Record<string, string>>;
+      html: (parts: TemplateStringsArray, ...v: unknown[]) => Record<symbol, () => Record<string, string>>;
     };
     const hostile = '<img src=x onerror=alert(1)>';
     const d = show.table([{ comm: hostile, tid: 7 }], { caption: `top ${hostile}` })[Symbol.for('Jupyter.display')]!();
@@ -181,5 +189,7 @@ describe('notebooks/lib/show.ts', () => {
     expect(d['text/html']).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(d['text/html']).toMatch(/<td style="text-align:right">7<\/td>/);
     expect(d['text/plain']).toContain(hostile);
+    const h = show.html`<b>${hostile}</b>`[Symbol.for('Jupyter.display')]!();
+    expect(h['text/html']).toBe('<b>&lt;img src=x onerror=alert(1)&gt;</b>');
   });
 });
