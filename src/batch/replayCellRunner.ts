@@ -124,5 +124,5 @@ export async function runCell(cell: CellSpec): Promise<CellOutput> {
       { machine: 'host', probe: '', metric: 'idleCpuShare', value: share.idle },
     );
   }
-  return { rows, warnings };
+  return { rows, warnings: [...new Set(warnings)] };
 }
