@@ -73,5 +73,9 @@ describe('batch with the replay runner', () => {
     const starved = cells.find((c) => c['scenario'] === 'scenarios/busy' && c['policy'] === 'static' && c['param_rtPrio'] === 8 && c['param_scheduler'] === 'cfs')!;
     expect(starved['warnings']).toContain('host: probe cyclictest never ran after a timer in the replay (starved?)');
     expect(await readFile(join(dir, 'out/report.html'), 'utf8')).toContain('dynamic: p99Us vs capUs (guest / cyclictest)');
+
+    // Deterministic: one worker (cells in another order per worker, another demand cache history) gives the same bytes.
+    await runBatch({ manifest: join(dir, 'm.yaml'), outDir: join(dir, 'out1'), workers: 1 });
+    for (const f of ['results.parquet', 'cells.parquet', 'summary.csv']) expect((await readFile(join(dir, 'out1', f))).equals(await readFile(join(dir, 'out', f))), f).toBe(true);
   });
 });
