@@ -75,6 +75,14 @@ function ensureDist(): void {
   }
 }
 
+/** Facts each notebook's key outputs must show (text of tables, names of chart traces). */
+const EXPECT: Record<string, string[]> = {
+  '01-ingest-and-inspect.ipynb': ['sched_switch', 'hrtimer_start', 'CPU 0/TCG', 'qemu-tcg', 'Dictionary<Int32, Utf8>'],
+  '02-latency-breakdown.ipynb': ['guest0/cyclictest', 'host-caused avg µs', 'slowest 1%', 'idle-vanilla-i500', 'busy-vanilla-i500'],
+  '03-replay-and-compare.ipynb': ['trace (measured)', 'vanilla', 'dynamic', 'static', 'guest0/cyclictest', 'vCPU runnable, not running (steal)'],
+  '04-dynamic-sweep.ipynb': ['dynamic cap=0 pd=off HZ=250', 'dynamic cap=3000 pd=on HZ=1000', 'vanilla HZ=1000', 'cap hits'],
+};
+
 const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
 
 const missing = missingTooling();
@@ -162,6 +170,12 @@ describe.skipIf(!!missing)('notebooks (executed headless with the Deno kernel)',
             }
           }
         }
+        const shown = keys
+          .flatMap((c) => c.outputs ?? [])
+          .map((o) => joinText(o.data?.['text/plain']) + JSON.stringify((o.data?.['application/vnd.plotly.v1+json'] as { data?: Array<{ name?: string }> } | undefined)?.data?.map((t) => t.name) ?? []))
+          .join('\n');
+        expect(EXPECT[file], `${file}: add its expected key facts to EXPECT`).toBeDefined();
+        for (const want of EXPECT[file] ?? []) expect(shown, `${file}: key outputs do not show "${want}"`).toContain(want);
         // The committed notebook is only read.
         expect(sha(join(NB_DIR, file))).toBe(committedHash.get(file));
       }, 300_000);
