@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
-import { readFileSync } from 'node:fs';
-import { detectReader } from '../src/ingest/index.js';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { detectReader, ingest } from '../src/ingest/index.js';
 import { readDat, readDatBytes } from '../src/ingest/dat/index.js';
 import { Cursor } from '../src/ingest/dat/cursor.js';
 import { decodeOption, emptyOptions, Opt } from '../src/ingest/dat/options.js';
@@ -135,6 +138,30 @@ describe('trace-cmd .dat reader: recorded fixtures', () => {
     expect(comms.has('qemu-system-x86')).toBe(true);
     // Every thread row has a real name.
     for (let i = 0; i < m.threads.length; i++) expect(m.strings[m.threads.cols.comm[i]!]).not.toBe('');
+  });
+});
+
+describe('latency-format .dat', () => {
+  it('hands the stored trace text to the ftrace text reader', async () => {
+    // A v6 file whose data is a latency tracer's text: the recorded header, then "latency  \0".
+    const v6 = gunzipSync(readFileSync(resolve(FIX, 'host-v6.dat.gz')));
+    const tag = v6.indexOf(Buffer.from('flyrecord\0'));
+    expect(tag).toBeGreaterThan(0);
+    const text = gunzipSync(readFileSync(resolve(REPO_DIR, 'traces/samples/host-ftrace-sample.txt.gz'))).toString('latin1').split('\n').slice(0, 400).join('\n') + '\n';
+    const dir = mkdtempSync(join(tmpdir(), 'dat-lat-'));
+    const datFile = join(dir, 'latency.dat');
+    const txtFile = join(dir, 'latency.txt');
+    writeFileSync(datFile, Buffer.concat([v6.subarray(0, tag), Buffer.from('latency  \0'), Buffer.from(text, 'latin1')]));
+    writeFileSync(txtFile, text, 'latin1');
+    const fromDat = await readDat(datFile);
+    const fromText = await ingest(txtFile);
+    expect(fromDat.format).toBe('trace-cmd-dat');
+    const m = fromDat.machines[0]!;
+    expect(m.meta.formatDetail).toBe('trace-cmd dat, latency format (ftrace text)');
+    expect(m.meta.source).toBe(datFile);
+    expect(total(m)).toBeGreaterThan(100);
+    expect(m.meta.eventCounts).toEqual(fromText.machines[0]!.meta.eventCounts);
+    expect(m.sched_switch.cols.tsNs).toEqual(fromText.machines[0]!.sched_switch.cols.tsNs);
   });
 });
 

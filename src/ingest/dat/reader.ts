@@ -8,6 +8,7 @@ import { parseFormat, parseHeaderPage, type EventFormat } from './formatFile.js'
 import { Kallsyms, parsePrintk } from './kallsyms.js';
 import { ByteInterner } from './fieldAccess.js';
 import { ThreadTracker } from './threadTracker.js';
+import { readLatencyText } from './latency.js';
 import { buildDecoder, type BuiltDecoder, type DecodeContext, type Decoder } from './decoders.js';
 import { scanCpuPages, type CpuRecords, type PageLoss } from './ringBuffer.js';
 import { describeTimeShift, makeGuestCorrection } from './timeShift.js';
@@ -21,17 +22,26 @@ export async function readDat(path: string, opts: IngestOptions = {}): Promise<T
   // Plain files are read in one go; gzip/zstd-wrapped ones are streamed through the decompressor.
   const comp = detectCompression(await readHead(path, 4).catch(() => new Uint8Array(0)));
   const bytes = comp === 'none' ? await readFile(path).catch(() => readAllBytes(path)) : await readAllBytes(path);
-  return readDatBytes(bytes, path, opts);
+  const layout = layoutOf(bytes, path);
+  if (layout.latencyText !== null) return readLatencyText(path, layout.latencyText, opts);
+  return decodeLayout(bytes, layout, path, opts);
 }
 
+/** Decode a whole .dat held in memory (no I/O). Latency-format files give an empty machine and a warning. */
 export function readDatBytes(bytes: Uint8Array, source: string, opts: IngestOptions = {}): Trace {
-  let layout: DatLayout;
+  return decodeLayout(bytes, layoutOf(bytes, source), source, opts);
+}
+
+function layoutOf(bytes: Uint8Array, source: string): DatLayout {
   try {
-    layout = parseLayout(bytes);
+    return parseLayout(bytes);
   } catch (e) {
     if (e instanceof DatFormatError) throw new InputError(source, e.message, { offset: e.offset });
     throw e;
   }
+}
+
+function decodeLayout(bytes: Uint8Array, layout: DatLayout, source: string, opts: IngestOptions): Trace {
   const b = new MachineBuilder(source, 'trace-cmd-dat');
   if (opts.machine) b.meta.machine = opts.machine;
   try {
@@ -156,7 +166,7 @@ function decodeInto(b: MachineBuilder, bytes: Uint8Array, l: DatLayout, source: 
     cpuStats: o.cpuStats,
   };
   if (l.latencyText !== null) {
-    b.warn('this .dat holds latency-format text instead of ring-buffer pages; it is not decoded (read it with `trace-cmd report` and ingest the text)');
+    b.warn('this .dat holds latency-format text instead of ring-buffer pages: read it with readDat() / ingest(), which pass the text to the ftrace text reader');
   }
   if (!buffers.length) return;
 
