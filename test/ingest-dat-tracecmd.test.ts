@@ -46,6 +46,7 @@ const FILES: Array<{ name: string; path: string; shared?: boolean }> = [
   { name: 'host v6 (trace-cmd convert)', path: resolve(FIX, 'host-v6.dat.gz') },
   { name: 'x86-tsc clock, raw counter timestamps', path: resolve(FIX, 'tsc-v7-zstd.dat') },
   { name: 'top-level buffer + instance buffer', path: resolve(FIX, 'instance-v7-zstd.dat') },
+  { name: 'top-level buffer + instance buffer, v6', path: resolve(FIX, 'instance-v6.dat.gz') },
   { name: 'lisa rtapp v6, 8-byte long', path: sharedPath('traces-public/lisa/rtapp_v6_trace.dat'), shared: true },
   { name: 'lisa tc2 v6, 4-byte long', path: sharedPath('traces-public/lisa/tc2-arm32_v6_trace.dat'), shared: true },
 ];

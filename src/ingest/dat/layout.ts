@@ -160,9 +160,21 @@ function parseV6(c: Cursor, l: DatLayout): void {
       l.problems.push('the trace_clock block after the CPU table is corrupt; clock taken from the option');
     }
   }
-  l.buffers.push({ name: '', clock: selectedClock(l.options.traceClock), pageSize: l.pageSize, cpus, compressed: false });
+  const clock = selectedClock(l.options.traceClock);
+  l.buffers.push({ name: '', clock, pageSize: l.pageSize, cpus, compressed: false });
+  // v6 instance buffers: the BUFFER option points at their own "flyrecord" CPU table.
   for (const b of l.options.buffers) {
-    l.problems.push(`instance buffer "${b.name}" of this v6 file is not read (only the top-level buffer is)`);
+    try {
+      const bc = new Cursor(c.bytes, c.little, b.offset);
+      const t = bc.text(10, 'instance tag');
+      if (!t.startsWith('flyrecord')) bc.fail(`expected "flyrecord" for instance "${b.name}", found ${JSON.stringify(t)}`, b.offset);
+      const icpus: DatCpuData[] = [];
+      for (let i = 0; i < l.cpus; i++) icpus.push({ cpu: i, offset: bc.u64('cpu data offset'), size: bc.u64('cpu data size') });
+      l.buffers.push({ name: b.name, clock, pageSize: l.pageSize, cpus: icpus, compressed: false });
+    } catch (e) {
+      if (!(e instanceof DatFormatError)) throw e;
+      l.problems.push(`instance buffer "${b.name}" is unreadable (${e.message} at byte ${e.offset}); continuing without it`);
+    }
   }
 }
 
