@@ -110,6 +110,10 @@ export class TableBuilder<C extends ColumnsSpec> {
         if (Array.isArray(a)) for (let i = 0; i < n; i++) (out as string[])[i] = a[perm[i]!]!;
         else for (let i = 0; i < n; i++) (out as NumArray)[i] = (a as NumArray)[perm[i]!]!;
         cols[k] = out;
+      } else if (a.length === n) {
+        // Already exactly n long (e.g. replaced by a reader's sort): hand it over, no copy. The
+        // builder is done after finish(); a row() after it would grow into fresh arrays.
+        cols[k] = a;
       } else {
         cols[k] = Array.isArray(a) ? a.slice(0, n) : (a as NumArray).slice(0, n);
       }

@@ -54,6 +54,8 @@ interface ThreadSpan {
 const MAX_UNPARSED_EXAMPLES = 5;
 /** Tids below this get a direct slot in MachineBuilder's thread cache (Linux pid_max <= 2^22). */
 const MAX_SLOT_TID = 1 << 22;
+/** CPUs below this are counted in typed arrays by cpuStats. */
+const DIRECT_CPUS = 4096;
 
 /**
  * Everything a reader fills for one machine. Readers append rows to the table builders
@@ -226,8 +228,23 @@ function countEvents(t: EventTablesOf, strings: string[]): Record<string, number
     const tab = t[spec.name] as Table;
     const cols = tab.cols as Record<string, ArrayLike<number>>;
     if ('event' in spec.columns) {
+      // Count per string id, then add the names in first-seen order (the order per-row adds
+      // would have inserted them in).
       const ev = cols['event']!;
-      for (let i = 0; i < tab.length; i++) add(strings[ev[i]!]!);
+      const nStr = strings.length;
+      const perId = new Int32Array(nStr);
+      const firstSeen: number[] = [];
+      let outside = 0; // ids not in the dictionary all count under `undefined`, as strings[id] gives
+      for (let i = 0; i < tab.length; i++) {
+        const id = ev[i]!;
+        if (id >= 0 && id < nStr) {
+          if (perId[id]!++ === 0) firstSeen.push(id);
+        } else if (outside++ === 0) firstSeen.push(-1);
+      }
+      for (const id of firstSeen) {
+        if (id >= 0) add(strings[id]!, perId[id]!);
+        else add(undefined as unknown as string, outside);
+      }
     } else if (spec.kinds) {
       const kind = cols['kind']!;
       const n = new Array<number>(spec.kinds.length).fill(0);
@@ -239,6 +256,11 @@ function countEvents(t: EventTablesOf, strings: string[]): Record<string, number
 }
 
 function cpuStats(t: EventTablesOf, cpuCount: number | null): Table<SpecCols<typeof CPUS>> {
+  // Per-CPU counters in typed arrays indexed by cpu (a Map lookup per row was most of the cost);
+  // negative cpus are dropped from the table anyway, implausibly large ones go to the Map.
+  const n = new Float64Array(DIRECT_CPUS);
+  const first = new Float64Array(DIRECT_CPUS);
+  const last = new Float64Array(DIRECT_CPUS);
   const events = new Map<number, { n: number; first: number; last: number }>();
   for (const spec of EVENT_TABLES) {
     const tab = t[spec.name] as Table;
@@ -246,13 +268,25 @@ function cpuStats(t: EventTablesOf, cpuCount: number | null): Table<SpecCols<typ
     const ts = (tab.cols as Record<string, Float64Array>)['tsNs']!;
     for (let i = 0; i < tab.length; i++) {
       const c = cpu[i]!;
+      const x = ts[i]!;
+      if (c >= 0 && c < DIRECT_CPUS) {
+        if (n[c]!++ === 0) {
+          first[c] = x;
+          last[c] = x;
+        } else {
+          if (x < first[c]!) first[c] = x;
+          if (x > last[c]!) last[c] = x;
+        }
+        continue;
+      }
       let s = events.get(c);
-      if (!s) events.set(c, (s = { n: 0, first: ts[i]!, last: ts[i]! }));
+      if (!s) events.set(c, (s = { n: 0, first: x, last: x }));
       s.n++;
-      if (ts[i]! < s.first) s.first = ts[i]!;
-      if (ts[i]! > s.last) s.last = ts[i]!;
+      if (x < s.first) s.first = x;
+      if (x > s.last) s.last = x;
     }
   }
+  for (let c = 0; c < DIRECT_CPUS; c++) if (n[c]) events.set(c, { n: n[c]!, first: first[c]!, last: last[c]! });
   if (cpuCount) for (let c = 0; c < cpuCount; c++) if (!events.has(c)) events.set(c, { n: 0, first: -1, last: -1 });
   const b = new TableBuilder(CPUS, Math.max(1, events.size));
   for (const c of [...events.keys()].filter((c) => c >= 0).sort((a, z) => a - z)) {

@@ -19,6 +19,8 @@ export interface EventCtx {
 }
 
 const INTERN_SLOTS = 4096;
+/** Cached strings up to this length are compared from a typed array of their char codes. */
+const CACHE_CHARS = 32;
 
 export class MachineState {
   readonly b: MachineBuilder;
@@ -32,6 +34,8 @@ export class MachineState {
   /** Direct-mapped cache of interned substrings: most strings repeat, so most lookups cut nothing. */
   private readonly cacheStr: string[] = new Array<string>(INTERN_SLOTS).fill('');
   private readonly cacheId = new Int32Array(INTERN_SLOTS).fill(-1);
+  private readonly cacheLen = new Int32Array(INTERN_SLOTS).fill(-1);
+  private readonly cacheChars = new Uint16Array(INTERN_SLOTS * CACHE_CHARS);
   /** Ring-buffer overwrite from the header: events written but gone. */
   overwritten = 0;
   rawCounter = false;
@@ -54,12 +58,24 @@ export class MachineState {
   /** intern() with the hash already computed (seeded with the length, then h*31 + char). */
   internHashed(s: string, a: number, e: number, h: number): number {
     const slot = (h ^ (h >>> 13)) & (INTERN_SLOTS - 1);
-    const v = this.cacheStr[slot]!;
-    if (v.length === e - a && sameAt(s, a, v)) return this.cacheId[slot]!;
+    const n = e - a;
+    if (this.cacheLen[slot] === n) {
+      if (n <= CACHE_CHARS) {
+        // Compare against the char codes kept in a typed array: pooled strings may be sliced
+        // strings (detach), whose charCodeAt is slower than a typed-array load.
+        const chars = this.cacheChars;
+        const base = slot * CACHE_CHARS;
+        let k = 0;
+        while (k < n && s.charCodeAt(a + k) === chars[base + k]) k++;
+        if (k === n) return this.cacheId[slot]!;
+      } else if (sameAt(s, a, this.cacheStr[slot]!)) return this.cacheId[slot]!;
+    }
     const str = detach(s.slice(a, e));
     const id = this.b.str(str);
     this.cacheStr[slot] = str;
     this.cacheId[slot] = id;
+    this.cacheLen[slot] = n;
+    if (n <= CACHE_CHARS) for (let k = 0, base = slot * CACHE_CHARS; k < n; k++) this.cacheChars[base + k] = s.charCodeAt(a + k);
     return id;
   }
 
