@@ -248,7 +248,7 @@ function decodeInto(b: MachineBuilder, bytes: Uint8Array, l: DatLayout, source: 
   let pidFirst = new Float64Array(0);
   let pidLast = new Float64Array(0);
   const seePid = (pid: number, ts: number) => {
-    if (pid < 0 || pid > 1 << 24) return;
+    if (pid < 0 || pid > 1 << 22) return; // PID_MAX_LIMIT: larger is a corrupt record
     if (pid >= pidFirst.length) {
       const n = Math.max(pid + 1, pidFirst.length * 2, 1024);
       const f = new Float64Array(n).fill(NaN);
