@@ -95,6 +95,7 @@ export async function run(): Promise<Record<string, number | string>> {
     out[`${name}: reader wall ms`] = ours.wallMs;
     out[`${name}: reader cpu ms`] = ours.cpuMs;
     out[`${name}: reader M events/s (wall)`] = ours.events / ours.wallMs / 1000;
+    out[`${name}: reader M events/s (cpu)`] = ours.events / ours.cpuMs / 1000;
     out[`${name}: trace-cmd report wall ms`] = tc.wallMs;
     out[`${name}: trace-cmd report cpu ms`] = tc.cpuMs;
     out[`${name}: speedup vs trace-cmd (wall)`] = tc.wallMs / ours.wallMs;
