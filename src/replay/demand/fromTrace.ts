@@ -439,6 +439,7 @@ export function asPeriodic(p: Program, slackNs: number): Extract<DemandTask['beh
   const bursts: number[] = [];
   let run = 0;
   let seenTimer = false;
+  let other = 0;
   for (let i = 0; i < p.length; i++) {
     const k = p.kind[i]!;
     if (k === Op.RUN) run += p.arg[i]!;
@@ -448,10 +449,14 @@ export function asPeriodic(p: Program, slackNs: number): Extract<DemandTask['beh
       run = 0;
       softs.push(p.arg[i]!);
     } else if (k === Op.END) break;
-    // Start-up before the first timer (thread creation, setup) is dropped; after it, only timers.
-    else if (seenTimer) return null;
+    // Start-up before the first timer (thread creation, setup) is dropped. After it, a few other
+    // sleeps are tolerated (a timer whose hrtimer_start was lost from the trace shows as one).
+    else if (seenTimer) {
+      if (k === Op.WAKE) return null;
+      other++;
+    }
   }
-  if (softs.length < 8) return null;
+  if (softs.length < 8 || other > 0.02 * softs.length) return null;
   let period = Infinity;
   for (let i = 1; i < softs.length; i++) {
     const g = softs[i]! - softs[i - 1]!;
@@ -560,7 +565,15 @@ export function demandFromAligned(a: AlignedScenario, opts: ExtractOptions = {})
       kernel: g.tables?.meta.kernelVersion ?? gs?.kernel ?? null,
       fair: null,
       hz: (g.tables && inferHz(g.tables)) ?? 250,
-      idlePollNs: opts.guestIdlePollNs ?? (g.tables ? inferIdlePoll(host, g.tables, vcpuTids) : 0),
+      idlePollNs:
+        opts.guestIdlePollNs ??
+        (g.tables
+          ? // The gap needs a precise clock; the CPU balance does not (but it charges all of TCG's
+            // overhead to the idle loop, which over-loads the host when the vCPUs are RT).
+            g.clock.uncertaintyNs <= 20_000
+            ? inferIdlePoll(host, g.tables, vcpuTids)
+            : idlePollFromCpuBalance(host, g.tables, vcpuTids, startNs, endNs)
+          : 0),
       accel: tcg ? 'tcg' : 'kvm',
       tasks,
     } satisfies GuestDemand;
@@ -612,6 +625,48 @@ export function inferIdlePoll(host: TraceTables, guest: TraceTables, vcpuTids: n
   if (!gaps.length) return 0;
   gaps.sort((a, b) => a - b);
   return gaps[gaps.length >> 1]!;
+}
+
+/**
+ * The guest idle time its vCPU threads still spent on the host, per idle period, from CPU time
+ * alone (robust to an imprecise guest clock): (host CPU of the vCPU threads - guest non-idle time)
+ * / guest switches to idle. Infinity when the vCPU threads never blocked. Under TCG this also
+ * carries the emulation overhead of the guest's idle and interrupt paths.
+ */
+export function idlePollFromCpuBalance(host: TraceTables, guest: TraceTables, vcpuTids: number[], fromNs: number, toNs: number): number {
+  const want = new Set(vcpuTids);
+  const sw = host.sched_switch.cols;
+  const since = new Map<number, number>();
+  let hostCpu = 0;
+  let blocked = false;
+  for (let i = 0; i < host.sched_switch.length; i++) {
+    const ts = sw.tsNs[i]!;
+    const p = sw.prevPid[i]!;
+    const n = sw.nextPid[i]!;
+    if (want.has(p)) {
+      const s = since.get(p);
+      if (s !== undefined) hostCpu += Math.max(0, Math.min(ts, toNs) - Math.max(s, fromNs));
+      since.delete(p);
+      if (!isRunnableState(sw.prevState[i]!)) blocked = true;
+    }
+    if (want.has(n)) since.set(n, ts);
+  }
+  if (!blocked) return Infinity;
+  const g = guest.sched_switch.cols;
+  const cur = new Map<number, [number, number]>(); // cpu -> [pid, since]
+  let busy = 0;
+  let idles = 0;
+  for (let i = 0; i < guest.sched_switch.length; i++) {
+    const ts = g.tsNs[i]!;
+    if (ts < fromNs || ts > toNs) continue;
+    const c = g.cpu[i]!;
+    const prev = cur.get(c);
+    if (prev && prev[0] !== 0) busy += ts - prev[1];
+    cur.set(c, [g.nextPid[i]!, ts]);
+    if (g.nextPid[i] === 0) idles++;
+  }
+  if (!idles) return 0;
+  return Math.max(0, (hostCpu - busy) / idles);
 }
 
 /**
