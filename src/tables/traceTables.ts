@@ -248,7 +248,10 @@ function countEvents(t: EventTablesOf, strings: string[]): Record<string, number
     } else if (spec.kinds) {
       const kind = cols['kind']!;
       const n = new Array<number>(spec.kinds.length).fill(0);
-      for (let i = 0; i < tab.length; i++) n[kind[i]!]!++;
+      // Typed counters for the row loop; a kind outside the list counts nowhere, as before.
+      const perKind = new Float64Array(256);
+      for (let i = 0; i < tab.length; i++) perKind[kind[i]!]!++;
+      for (let k = 0; k < n.length; k++) n[k] = perKind[k]!;
       spec.kinds.forEach((k, i) => n[i] && add(k, n[i]));
     }
   }

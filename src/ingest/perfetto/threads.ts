@@ -53,21 +53,36 @@ export function buildThreads(t: TraceTables, tree: readonly TreeThread[], tgids:
   const seq = [sw.seq, wk.seq, mg.seq, pr.seq];
   const cpu = [sw.cpu, wk.cpu, mg.cpu, pr.cpu];
   const order = tabs.map((tab, j) => canonicalOrder(ts[j]!, cpu[j]!, seq[j]!, tab.length));
-  const ptr = [0, 0, 0, 0];
+  // The head row of each table, cached in typed arrays: each step compares four cached keys and
+  // re-reads only the table it advanced.
+  const ptr = new Int32Array(4);
+  const hRow = new Int32Array(4).fill(-1);
+  const hTs = new Float64Array(4);
+  const hCpu = new Int32Array(4);
+  const hSeq = new Float64Array(4);
+  const loadHead = (j: number) => {
+    if (ptr[j]! >= tabs[j]!.length) {
+      hRow[j] = -1;
+      return;
+    }
+    const o = order[j];
+    const i = o ? o[ptr[j]!]! : ptr[j]!;
+    hRow[j] = i;
+    hTs[j] = ts[j]![i]!;
+    hCpu[j] = cpu[j]![i]!;
+    hSeq[j] = seq[j]![i]!;
+  };
+  for (let j = 0; j < 4; j++) loadHead(j);
   for (;;) {
     let k = -1;
-    let kr = 0;
     for (let j = 0; j < 4; j++) {
-      if (ptr[j]! >= tabs[j]!.length) continue;
-      const o = order[j];
-      const i = o ? o[ptr[j]!]! : ptr[j]!;
-      if (k < 0 || before(ts[j]![i]!, cpu[j]![i]!, seq[j]![i]!, ts[k]![kr]!, cpu[k]![kr]!, seq[k]![kr]!)) {
-        k = j;
-        kr = i;
-      }
+      if (hRow[j]! < 0) continue;
+      if (k < 0 || before(hTs[j]!, hCpu[j]!, hSeq[j]!, hTs[k]!, hCpu[k]!, hSeq[k]!)) k = j;
     }
     if (k < 0) break;
+    const kr = hRow[k]!;
     ptr[k]!++;
+    loadHead(k);
     const i = kr;
     const time = ts[k]![i]!;
     if (k === 0) {
