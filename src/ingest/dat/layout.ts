@@ -1,5 +1,5 @@
 import { inflateSync } from 'node:zlib';
-import { Cursor, DatFormatError, decodeText } from './cursor.js';
+import { Cursor, DatFormatError } from './cursor.js';
 import { zstdFrames, type ZstdDecoder } from './zstd.js';
 import { decodeOption, emptyOptions, Opt, type DatCpuData, type DatOptions } from './options.js';
 
@@ -399,4 +399,3 @@ export function cpuPages(bytes: Uint8Array, l: DatLayout, buf: DatBuffer, cd: Da
   return out;
 }
 
-export { decodeText };

@@ -1,10 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { detectCompression, readAllBytes, readHead, InputError } from '../open.js';
 import type { IngestOptions } from '../registry.js';
-import { Flags, MachineBuilder, kernelMajorMinor, type LostWindow, type Trace } from '../../tables/index.js';
+import { Flags, MachineBuilder, kernelMajorMinor, type Trace } from '../../tables/index.js';
 import { DatFormatError } from './cursor.js';
 import { cpuPages, parseLayout, selectedClock, type DatBuffer, type DatLayout } from './layout.js';
-import { parseFormat, parseHeaderPage, type EventFormat } from './formatFile.js';
+import { parseHeaderPage } from './formatFile.js';
+import { FormatIndex } from './formatIndex.js';
+import { lostWindows, recordAt } from './lostWindows.js';
 import { Kallsyms, parsePrintk } from './kallsyms.js';
 import { ByteInterner } from './fieldAccess.js';
 import { ThreadTracker } from './threadTracker.js';
@@ -13,8 +15,8 @@ import { buildDecoder, type BuiltDecoder, type DecodeContext, type Decoder } fro
 import { scanCpuPages, type CpuRecords, type PageLoss } from './ringBuffer.js';
 import { describeTimeShift, makeGuestCorrection } from './timeShift.js';
 
-// trace-cmd .dat (v6, v7; none/zlib/zstd) -> tables. Pure over the file bytes: readDatBytes()
-// does no I/O, readDat() adds the file read and error naming.
+// trace-cmd .dat (v6, v7; none/zlib/zstd) -> tables. readDatBytes() works on bytes in memory
+// (it may run the zstd command, see zstd.ts); readDat() adds the file read and latency files.
 
 const RAW_COUNTER_CLOCKS = new Set(['x86-tsc', 'counter']);
 
@@ -51,53 +53,6 @@ function decodeLayout(bytes: Uint8Array, layout: DatLayout, source: string, opts
     throw e;
   }
   return { source, format: 'trace-cmd-dat', machines: [b.finish()] };
-}
-
-/**
- * Event formats by id. A file carries every event of the traced systems (thousands); only the
- * ids that occur are parsed, on first use.
- */
-class FormatIndex {
-  private readonly texts = new Map<number, { text: string; system: string }>();
-  private readonly parsed = new Map<number, EventFormat | null>();
-
-  constructor(
-    l: DatLayout,
-    private readonly b: MachineBuilder,
-  ) {
-    const add = (text: string, system: string) => {
-      const m = /^ID:\s*(\d+)/m.exec(text);
-      if (m) this.texts.set(Number(m[1]), { text, system });
-      else b.warn(`an event format of system "${system}" has no ID line`);
-    };
-    for (const t of l.ftraceFormats) add(t, 'ftrace');
-    for (const { system, text } of l.eventFormats) add(text, system);
-  }
-
-  get(id: number): EventFormat | null {
-    let f = this.parsed.get(id);
-    if (f !== undefined) return f;
-    const src = this.texts.get(id);
-    f = null;
-    if (src) {
-      try {
-        f = parseFormat(src.text, src.system);
-      } catch (e) {
-        this.b.warn(`event format ${id} of system "${src.system}" is unreadable (${(e as Error).message})`);
-      }
-    }
-    this.parsed.set(id, f);
-    return f;
-  }
-
-  /** Any parseable format, for the common_* field offsets. */
-  any(): EventFormat | undefined {
-    for (const id of this.texts.keys()) {
-      const f = this.get(id);
-      if (f && f.common.length) return f;
-    }
-    return undefined;
-  }
 }
 
 function parseCmdlines(text: string, b: MachineBuilder): Map<number, number> {
@@ -344,47 +299,6 @@ function decodeInto(b: MachineBuilder, bytes: Uint8Array, l: DatLayout, source: 
   registerCommonPids(b, ctx.threads, ctx.cmdlines, pidFirst, pidLast);
   ctx.threads.finish();
   lostWindows(b, cpus, losses, problems);
-}
-
-/** Where a record is, for unparsed examples: a file offset, or CPU data offset when decompressed. */
-function recordAt(cr: CpuRecords, rec: number): { offset: number } {
-  return { offset: cr.fileBase >= 0 ? cr.fileBase + rec : rec };
-}
-
-function lostWindows(b: MachineBuilder, cpus: CpuRecords[], losses: PageLoss[], problems: string[]): void {
-  const byCpu = new Map(cpus.map((c) => [c.cpu, c]));
-  let traceStart = Infinity;
-  for (const c of cpus) if (c.n) traceStart = Math.min(traceStart, c.ts[0]!);
-  for (const loss of losses) {
-    const c = cpus[loss.src ?? 0]!;
-    const before = loss.beforeRecord > 0 ? c.ts[loss.beforeRecord - 1]! : null;
-    const after = loss.beforeRecord < c.n ? c.ts[loss.beforeRecord]! : before;
-    // Loss before the first page kept: the ring buffer overwrote older data, so this CPU's
-    // events are unknown from the trace start up to its first kept event.
-    const start = before ?? (Number.isFinite(traceStart) ? Math.min(traceStart, after ?? traceStart) : (after ?? 0));
-    const w: LostWindow = {
-      cpu: loss.cpu,
-      startNs: start,
-      endNs: after ?? start,
-      events: loss.events,
-      kind: loss.kind === 'corrupt' ? 'corrupt' : before === null ? 'overwrite' : 'lost',
-      ...(loss.detail ? { detail: loss.detail } : {}),
-    };
-    if (loss.kind === 'corrupt') b.warn(loss.detail ?? `corrupt page on CPU ${loss.cpu}`);
-    b.meta.lost.push(w);
-  }
-  const dropped = losses.filter((x) => x.kind === 'lost');
-  if (dropped.length) {
-    const n = dropped.reduce((a, x) => a + (x.events ?? 0), 0);
-    b.warn(`${dropped.length} ring-buffer page(s) flagged missed events${n ? `: ${n} events missing` : ''} (see lost windows)`);
-  }
-  for (const p of problems) {
-    const m = /^CPU (\d+)/.exec(p);
-    if (!m || !/truncated|decompress|chunk/.test(p)) continue;
-    const c = byCpu.get(Number(m[1]));
-    const last = c && c.n ? c.ts[c.n - 1]! : 0;
-    b.meta.lost.push({ cpu: Number(m[1]), startNs: last, endNs: last, events: null, kind: 'truncated', detail: p });
-  }
 }
 
 /** Threads seen only as common_pid (never named by a sched payload) get their comm from saved cmdlines. */
