@@ -23,11 +23,16 @@ export async function run(): Promise<Record<string, number | string>> {
   for (const p of ['vanilla', 'dynamic', 'static']) replayDemand({ ...demand, durationNs: 2e9 }, builtinPolicy(p));
   out['load average (1 min) at start'] = (await import('node:os')).loadavg()[0]!;
   for (const p of ['vanilla', 'dynamic', 'static']) {
-    const t0 = performance.now();
-    const r = replayDemand(demand, builtinPolicy(p));
-    const s = (performance.now() - t0) / 1000;
-    out[`${p}: simulated events (10 s spec)`] = r.simulatedEvents;
-    out[`${p}: simulated events/s`] = Math.round(r.simulatedEvents / s);
+    // Best of two: the machine is shared, so the faster run is the closer to the engine's cost.
+    let best = Infinity;
+    let events = 0;
+    for (let k = 0; k < 2; k++) {
+      const t0 = performance.now();
+      events = replayDemand(demand, builtinPolicy(p)).simulatedEvents;
+      best = Math.min(best, (performance.now() - t0) / 1000);
+    }
+    out[`${p}: simulated events (10 s spec)`] = events;
+    out[`${p}: simulated events/s`] = Math.round(events / best);
   }
   const dir = mkdtempSync(join(tmpdir(), 'vr-bench-'));
   try {
