@@ -1,5 +1,5 @@
 import { Flags, parseFlagsText } from '../../tables/index.js';
-import { SP, find, isDigit, rfind, sameAt, scan, secondsToNsAt, skipSpaces } from './scan.js';
+import { SP, find, isDigit, rfind, sameAt, secondsToNsAt, skipSpaces } from './scan.js';
 
 // Scanner for the common part of an ftrace-style event line (formats.md §1.2, §1.6):
 //   <comm>-<pid> [(<tgid>)] [<cpu>][-0xRAW] [<flags>] <ts>: [(+delta)] <event>: <payload>
@@ -87,6 +87,8 @@ function tailBefore(s: string, a: number, i: number): boolean {
   return true;
 }
 
+const POW10 = [1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000];
+
 /** 31^n mod 2^32, to fold the length seed into a hash computed from 0. */
 const POW31 = new Int32Array(64);
 POW31[0] = 1;
@@ -140,26 +142,38 @@ export function scanEventLine(s: string, a: number, e: number): boolean {
     line.flags = flagsAt(s, f0, n);
     p = skipSpaces(s, p, e);
   }
-  // Timestamp: sec.frac (ns clocks) or an integer (counter clocks).
+  // Timestamp: sec.frac (ns clocks) or an integer (counter clocks), parsed in the same pass that
+  // finds its end (same arithmetic as secondsToNsAt: fraction digits past ns are dropped).
   const t0 = p;
-  let dot = false;
+  let dots = 0;
+  let sec = 0;
+  let secDigits = 0;
+  let frac = 0;
+  let fracDigits = 0;
   while (p < e) {
     const c = s.charCodeAt(p);
-    if (c === 46) dot = true;
-    else if (!isDigit(c)) break;
+    if (c === 46) dots++;
+    else if (c >= 48 && c <= 57) {
+      if (dots === 0) {
+        sec = sec * 10 + (c - 48);
+        secDigits++;
+      } else if (dots === 1 && fracDigits < 9) {
+        frac = frac * 10 + (c - 48);
+        fracDigits++;
+      }
+    } else break;
     p++;
   }
   // at most 2^53: longer digit runs are not timestamps
   if (p === t0 || p - t0 > 24 || s.charCodeAt(p) !== 58 /* : */) return false;
-  line.rawCounter = !dot;
-  if (dot) {
-    line.ts = secondsToNsAt(s, t0, p);
-    if (scan.pos !== p || !(line.ts <= Number.MAX_SAFE_INTEGER)) return false;
+  line.rawCounter = dots === 0;
+  if (dots) {
+    if (dots > 1 || secDigits === 0) return false;
+    line.ts = sec * 1e9 + frac * POW10[9 - fracDigits]!;
+    if (!(line.ts <= Number.MAX_SAFE_INTEGER)) return false;
   } else {
-    let v = 0;
-    for (let q = t0; q < p; q++) v = v * 10 + s.charCodeAt(q) - 48;
-    if (v > Number.MAX_SAFE_INTEGER) return false;
-    line.ts = v;
+    if (sec > Number.MAX_SAFE_INTEGER) return false;
+    line.ts = sec;
   }
   p = skipSpaces(s, p + 1, e);
   // trace-cmd --ts-diff: `(+12)`

@@ -89,7 +89,9 @@ export class TextTraceParser implements LineSink {
         }
       }
     }
-    if (s.charCodeAt(p) !== 35 /* # */ && (scanEventLine(s, a, e) || scanLatencyLine(s, a, e))) {
+    // scanEventLine starts past the leading spaces (same result, they are skipped once); the
+    // latency-format regex still gets the whole line.
+    if (s.charCodeAt(p) !== 35 /* # */ && (scanEventLine(s, p, e) || scanLatencyLine(s, a, e))) {
       this.event(m, s, e, lineNo, last);
       return;
     }
