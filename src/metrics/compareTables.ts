@@ -105,7 +105,7 @@ function deadlineTable(result: CompareResult): TableModel | null {
     title: `Deadline misses (periodic consumer, ${result.sampleRateHz} Hz)`,
     notes: [
       'A period misses when the probe finishes its work (blocks again) later than activation + buffer duration.',
-      'periods = periods decided in the trace; unfinished periods at the end of a run are not counted.',
+      'periods = periods decided in each run, in column order when they differ; unfinished periods at the end of a run are not counted.',
       capturedNote(rows),
     ],
     columns: [
@@ -118,7 +118,7 @@ function deadlineTable(result: CompareResult): TableModel | null {
     ],
     rows: rows.map((r) => {
       const counts = cols.map((c) => (c === MEASURED ? r.measured : (r.byPolicy[c] ?? null)));
-      const periods = counts.find((x) => x)?.periods ?? null;
+      const periods = countCell(counts.map((x) => (x ? x.periods : null)));
       return [...keyCells(r), `${r.machine}/${r.task}`, r.bufferFrames, r.bufferUs / 1000, periods, ...counts.map((x) => (x ? x.misses : null))];
     }),
   };
