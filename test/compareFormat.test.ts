@@ -43,7 +43,7 @@ describe('text and Markdown', () => {
     const row = text.split('\n').find((l) => l.startsWith('sample-busy-20ms') && l.includes('guest0/cyclictest') && l.includes('9000'))!;
     expect(row.replace(/\s+/g, ' ')).toContain('200 | 70.3 65.3 10.2 10.0 | 100 100 10 10 | 9000 8000 40 15');
     const md = renderCompareMarkdown(result);
-    expect(md).toContain('| sample-busy-20ms | busy | 20000 | guest0/cyclictest | 96 | 2 | 200 | 2 | 2 | 1 | 0 |');
+    expect(md).toContain('| sample-busy-20ms | busy | 20000 | guest0/cyclictest | 96 | 2 | 200/200/200/199 | 2 | 2 | 1 | 0 |');
   });
 
   it('neutralise control characters and markup from trace-derived names', () => {
