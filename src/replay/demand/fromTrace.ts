@@ -16,7 +16,7 @@ import { HrtimerKind, WakeupKind } from '../../tables/schema.js';
 import { Flags } from '../../tables/flags.js';
 import { isRunnableState } from '../../tables/taskState.js';
 import type { AlignedScenario } from '../../align/types.js';
-import { Op, type Demand, type DemandTask, type GuestDemand, type Program, type TaskSched } from './types.js';
+import { Op, type Demand, type DemandTask, type GuestDemand, type PlatformCosts, type Program, type TaskSched } from './types.js';
 
 export interface ExtractOptions {
   /** 'observed': threads may only use the CPUs they were seen on; 'any': all CPUs. */
@@ -533,6 +533,7 @@ export function demandFromAligned(a: AlignedScenario, opts: ExtractOptions = {})
       return p < 100 ? { policy: 'normal' as const, rtPrio: 0, nice: 0 } : schedFromPrio(p);
     });
     let tasks: DemandTask[] = [];
+    let guestPlatform: PlatformCosts | undefined;
     if (!g.tables) {
       warnings.push(`guest ${g.name}: no guest trace; its vCPU threads replay their host-side behaviour only (no guest tasks, no timer causality)`);
     } else {
@@ -549,9 +550,10 @@ export function demandFromAligned(a: AlignedScenario, opts: ExtractOptions = {})
         const r = precise ? runs.get(vcpuTids[cpu] ?? -1) : undefined;
         return r ? r.ran(x, y) : y - x;
       };
-      const gctx: BuildCtx = { index: gi, startNs, endNs, net, mono: monoToTrace(g.tables, gm, { offsetNs: g.clock.offsetNs, scale: g.clock.scale }), dropWakes: new Set() };
+      const gctx: BuildCtx = { index: gi, startNs, endNs, net, mono: monoToTrace(g.tables, gm, { offsetNs: g.clock.offsetNs, scale: g.clock.scale }), dropWakes: new Set(), timerGaps: [], wakeGaps: [] };
       const probe = probes[g.name] ?? 'cyclictest';
       tasks = gm.tids.map((tid) => buildTask(tid, gm, gctx, 'observed', gm.names.get(tid) === probe));
+      guestPlatform = { timerWakeNs: quantile(gctx.timerGaps!, 0.5), wakeSwitchNs: quantile(gctx.wakeGaps!, 0.1) };
       if (gctx.mono.source === 'smallest timer latency')
         warnings.push(`guest ${g.name}: hrtimer expiries did not fit the aligned clock; shifted by the smallest observed timer latency (${((gctx.mono.offsetNs - g.clock.offsetNs) / 1e3).toFixed(0)} us)`);
     }
@@ -575,6 +577,7 @@ export function demandFromAligned(a: AlignedScenario, opts: ExtractOptions = {})
             : idlePollFromCpuBalance(host, g.tables, vcpuTids, startNs, endNs)
           : 0),
       accel: tcg ? 'tcg' : 'kvm',
+      ...(guestPlatform ? { platform: guestPlatform } : {}),
       tasks,
     } satisfies GuestDemand;
   });

@@ -81,6 +81,8 @@ export interface GuestDemand {
   idlePollNs: number;
   /** Accelerator: KVM or QEMU TCG (no halt polling, timer via the QEMU main loop; sched-model.md §7). */
   accel: 'kvm' | 'tcg';
+  /** Measured guest-side delays (trace-derived demand only): timer expiry -> waking, waking -> switch-in. */
+  platform?: PlatformCosts;
   tasks: DemandTask[];
 }
 

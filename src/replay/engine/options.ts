@@ -46,6 +46,11 @@ export interface EngineOptions {
   timerWakeNs: number | null;
   /** Wakeup -> switch-in floor on an idle host CPU; null = measured from the trace (0 for synthetic demand). */
   wakeSwitchNs: number | null;
+  /**
+   * Guest interrupt / context-switch costs from the guest trace's measured delays, when larger than
+   * costs.*. Off by default: on the lab's TCG captures it moved the guest median closer but the mean further.
+   */
+  guestCostsFromTrace: boolean;
   kvm: KvmParams;
   costs: CostParams;
 }
@@ -74,6 +79,7 @@ export function defaultEngineOptions(): EngineOptions {
     runToParity: true,
     timerWakeNs: null,
     wakeSwitchNs: null,
+    guestCostsFromTrace: false,
     kvm: { ...DEFAULT_KVM },
     costs: { ...DEFAULT_COSTS },
   };

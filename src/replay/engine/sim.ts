@@ -43,6 +43,8 @@ interface GuestRt {
   d: GuestDemand;
   out: TraceOut;
   sched: ResolvedSched;
+  irqNs: number;
+  switchNs: number;
   vcpus: Vcpu[];
   tasks: SimTask[];
 }
@@ -126,7 +128,17 @@ export class Simulator {
     const fair = d.fair ?? fairModeForKernel(d.kernel) ?? 'cfs';
     const sched = resolveSched({ ...defaultSchedParams(d.vcpuTids.length, fair, d.hz), slice070: kernelHasSlice070(d.kernel) });
     const out = new TraceOut(`replay:${d.name}`, d.name, d.vcpuTids.length, d.kernel);
-    const g: GuestRt = { d, out, sched, vcpus: [], tasks: [] };
+    // Guest kernel path costs: the options, or what the guest trace shows when it is slower
+    // (TCG emulates them): the interrupt part of timer expiry -> waking, and the waking -> switch-in floor.
+    const c = this.opt.costs;
+    let irqNs = c.guestIrqNs;
+    let switchNs = c.guestSwitchNs;
+    if (this.opt.guestCostsFromTrace && d.platform) {
+      const path = d.accel === 'tcg' ? c.tcgSlackNs + c.tcgMainLoopNs : c.exitNs;
+      irqNs = Math.max(irqNs, d.platform.timerWakeNs - path);
+      switchNs = Math.max(switchNs, d.platform.wakeSwitchNs);
+    }
+    const g: GuestRt = { d, out, sched, vcpus: [], tasks: [], irqNs, switchNs };
     d.vcpuTids.forEach((tid, i) => {
       const th = new SimTask(this.all.length, d.vcpuNames[i] ?? `CPU ${i}/KVM`, tid, null, false);
       th.setSched(policyId(d.vcpuSched.policy), d.vcpuSched.rtPrio, d.vcpuSched.nice);
@@ -229,7 +241,7 @@ export class Simulator {
         hostWakeupGranularityNs: this.hs.wakeupGranularityNs,
         hostBaseSliceNs: this.hs.baseSliceNs,
         rtThrottle: this.rtThrottle,
-        guests: this.guests.map((g) => ({ name: g.d.name, fair: g.sched.fair, hz: g.sched.hz, vcpus: g.vcpus.length, accel: g.d.accel, idlePollNs: g.d.idlePollNs })),
+        guests: this.guests.map((g) => ({ name: g.d.name, fair: g.sched.fair, hz: g.sched.hz, vcpus: g.vcpus.length, accel: g.d.accel, idlePollNs: g.d.idlePollNs, irqNs: g.irqNs, switchNs: g.switchNs })),
         seed: this.opt.seed,
         kvm: this.opt.kvm,
         costs: this.opt.costs,
@@ -752,7 +764,7 @@ export class Simulator {
         v.irqPending = false;
         v.shared.inIrq = 1;
         if (this.policy.paravirt) this.policy.onGuestIrqEnter?.(this.ctx, v, 'irq');
-        v.kworkNs = c.guestIrqNs;
+        v.kworkNs = g.irqNs;
         v.kcont = Cont.IRQ_DONE;
         continue;
       }
@@ -1057,7 +1069,7 @@ export class Simulator {
     else v.idlePollLeftNs = g.d.idlePollNs;
     v.shared.task = next ? next.info(policyNameOf(next)) : null;
     if (this.policy.paravirt) this.policy.onGuestSwitch?.(this.ctx, v, v.shared.task);
-    v.kworkNs += this.opt.costs.guestSwitchNs;
+    v.kworkNs += g.switchNs;
     v.kcont = Cont.SWITCH_DONE;
   }
 
