@@ -4,11 +4,13 @@ import { pathToFileURL } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { failedRecord } from './executeCell.js';
+import { CellQueue } from './cellQueue.js';
 import type { FromWorker, ToWorker } from './worker.js';
 import type { CellRecord, CellSpec } from './types.js';
 
-// A pool of worker threads running cells. Each worker takes the next cell when it finishes
-// one; a crashed or timed-out worker fails only its own cell and is replaced.
+// A pool of worker threads running cells. Each worker takes another cell when it finishes one
+// (preferring its scenario: cellQueue.ts); a crashed or timed-out worker fails only its own cell
+// and is replaced.
 
 /**
  * URL of a module next to this one. Compiled (dist/*.js) it is the .js file; under tsx or
@@ -49,6 +51,8 @@ export interface PoolOptions {
 interface Slot {
   worker: Worker;
   cell: CellSpec | null;
+  /** Scenario of the last cell this worker ran (its runner may hold that scenario's traces). */
+  lastScenario: string | null;
   timer: NodeJS.Timeout | null;
   ready: boolean;
   dead: boolean;
@@ -57,7 +61,7 @@ interface Slot {
 export function runPool(cells: CellSpec[], opts: PoolOptions): Promise<void> {
   if (cells.length === 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
-    let next = 0;
+    const queue = new CellQueue(cells);
     let finished = 0;
     let settled = false;
     let writes: Promise<void> = Promise.resolve();
@@ -92,21 +96,24 @@ export function runPool(cells: CellSpec[], opts: PoolOptions): Promise<void> {
     };
     const dispatch = (s: Slot): void => {
       if (settled || s.dead) return;
-      if (next >= cells.length) {
+      const busy = new Set<string>();
+      for (const o of slots) if (o !== s && o.cell) busy.add(CellQueue.scenarioKey(o.cell));
+      const cell = queue.take(s.lastScenario, busy);
+      if (!cell) {
         s.dead = true;
         slots.delete(s);
         void s.worker.terminate();
         return;
       }
-      const cell = cells[next++]!;
       s.cell = cell;
+      s.lastScenario = CellQueue.scenarioKey(cell);
       if (opts.cellTimeoutMs) {
         s.timer = setTimeout(() => {
           s.dead = true;
           slots.delete(s);
           void s.worker.terminate();
           record(failedRecord(cell, `timed out after ${opts.cellTimeoutMs! / 1000} s (cellTimeoutS)`, opts.cellTimeoutMs!));
-          if (next < cells.length) spawn();
+          if (queue.size > 0) spawn();
         }, opts.cellTimeoutMs);
       }
       s.worker.postMessage({ type: 'run', cell } satisfies ToWorker);
@@ -120,10 +127,10 @@ export function runPool(cells: CellSpec[], opts: PoolOptions): Promise<void> {
       if (!s.ready) return fatal(new Error(`batch worker failed to start: ${why}`));
       if (s.cell) record(failedRecord(s.cell, `worker crashed: ${why}`));
       s.cell = null;
-      if (next < cells.length) spawn();
+      if (queue.size > 0) spawn();
     };
     const spawn = (): void => {
-      const s: Slot = { worker: startWorker(opts.runner), cell: null, timer: null, ready: false, dead: false };
+      const s: Slot = { worker: startWorker(opts.runner), cell: null, lastScenario: null, timer: null, ready: false, dead: false };
       slots.add(s);
       s.worker.on('message', (msg: FromWorker) => {
         if (s.dead || settled) return;
