@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { open as openFile, stat } from 'node:fs/promises';
 import { createGunzip, createInflate } from 'node:zlib';
 import { Readable } from 'node:stream';
+import { spawn, spawnSync } from 'node:child_process';
 import { Decompress as ZstdDecompress } from 'fzstd';
 
 // Opening an input: transparent gzip / zstd / zlib, so readers only ever see the real bytes.
@@ -62,7 +63,12 @@ export async function* openBytes(path: string, chunkSize = 1 << 20): AsyncGenera
     }
     return;
   }
-  // zstd: fzstd's streaming decoder pushes output through a callback; queue it between reads.
+  if (zstdCliAvailable()) {
+    yield* zstdViaCli(path);
+    return;
+  }
+  // No zstd command: fzstd's streaming decoder (pure JS, ~4x slower) pushes output through a
+  // callback; queue it between reads.
   const out: Uint8Array[] = [];
   const dec = new ZstdDecompress((chunk) => {
     out.push(chunk);
@@ -80,6 +86,35 @@ export async function* openBytes(path: string, chunkSize = 1 << 20): AsyncGenera
   }
   while (out.length) yield out.shift()!;
   if (!ended) throw new InputError(path, 'zstd stream ended early');
+}
+
+let zstdCli: boolean | null = null;
+function zstdCliAvailable(): boolean {
+  return (zstdCli ??= spawnSync('zstd', ['--version'], { stdio: 'ignore' }).status === 0);
+}
+
+/** Stream `zstd -dc FILE` (Debian's zstd, when installed): several times faster than pure JS. */
+async function* zstdViaCli(path: string): AsyncGenerator<Uint8Array> {
+  const child = spawn('zstd', ['-dc', '--', path], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (d: string) => {
+    if (stderr.length < 2000) stderr += d;
+  });
+  const exited = new Promise<number | null>((res) => child.on('close', (code) => res(code)));
+  let drained = false;
+  try {
+    for await (const chunk of child.stdout) yield chunk as Buffer;
+    drained = true;
+  } finally {
+    // The consumer stopped early (sniffing reads only the head): stop zstd too.
+    if (!drained) child.kill();
+  }
+  const code = await exited;
+  if (code !== 0) {
+    const why = (stderr.trim().split('\n').pop() ?? '').split(' : ').slice(1).join(': ');
+    throw new InputError(path, `zstd stream is corrupt or truncated (${why || `zstd exited with ${code}`})`);
+  }
 }
 
 /** Whole decompressed file in memory (for formats that need random access, e.g. trace.dat). */
