@@ -38,14 +38,21 @@ function flagsAt(s: string, a: number, n: number): number {
   return (flagValue[slot] = parseFlagsText(str));
 }
 
+// Character classes as lookup tables: one load instead of a chain of range compares per char.
+const FLAG_CHAR = new Uint8Array(128); // [A-Za-z0-9.]
+const NAME_CHAR = new Uint8Array(128); // [\w.-]
+for (let c = 0; c < 128; c++) {
+  const alnum = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+  FLAG_CHAR[c] = alnum || c === 46 ? 1 : 0;
+  NAME_CHAR[c] = alnum || c === 95 || c === 46 || c === 45 ? 1 : 0;
+}
+
 function isFlagChar(c: number): boolean {
-  // [A-Za-z0-9.]
-  return c === 46 || (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+  return c < 128 && FLAG_CHAR[c] === 1;
 }
 
 function isNameChar(c: number): boolean {
-  // [\w.-]
-  return c === 95 || c === 46 || c === 45 || (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+  return c < 128 && NAME_CHAR[c] === 1;
 }
 
 /**
