@@ -46,10 +46,10 @@ function prepared(cell: CellSpec, source: DemandSource, extract: ExtractOptions)
   const key = JSON.stringify([cell.scenario, source, extract.affinity ?? null, extract.guestIdlePollNs ?? null]);
   if (cached?.key === key) return cached.value;
   const value = prepare(cell, source, extract);
+  // A failure is kept too: the files do not change during a run, so the scenario's other cells
+  // fail at once with the same error instead of reading the traces again.
+  value.catch(() => undefined);
   cached = { key, value };
-  value.catch(() => {
-    if (cached?.value === value) cached = null;
-  });
   return value;
 }
 
