@@ -31,10 +31,14 @@ async function main(): Promise<void> {
     const m = /^(\d+)\s+(\d+)$/.exec(line.trim());
     if (m) vcpus[Number(m[1])] = Number(m[2]);
   }
-  const host = await readTraceFacts(join(raw, 'host.trace.txt'));
+  const host = await readTraceFacts(join(raw, 'host.trace.txt'), vcpus);
   const guest = await readTraceFacts(join(raw, 'guest.trace.txt'));
   const warnings: string[] = [];
-  for (const tid of vcpus) if (!host.pids.has(tid)) warnings.push(`vCPU thread ${tid} does not appear in the host trace`);
+  vcpus.forEach((tid, cpu) => {
+    const name = host.switchComms.get(tid);
+    if (name === undefined) warnings.push(`vCPU thread ${tid} is never switched out in the host trace`);
+    else if (!name.startsWith(`CPU ${cpu}/`)) warnings.push(`vCPU ${cpu} thread ${tid} is "${name}" in the host trace, not "CPU ${cpu}/..."`);
+  });
   const buffers: Record<string, unknown> = {};
   for (const [machine, facts, statsFile] of [['host', host, 'host-buffer-stats.txt'], ['guest0', guest, 'buffer-stats.txt']] as const) {
     const stats = existsSync(join(raw, statsFile)) ? parseBufferStats(read(statsFile)) : undefined;

@@ -27,9 +27,10 @@
 #                          --out work/smoke --zstd-level 3
 #   -h, --help             this text
 #
-# Safety: holds flock /tmp/tracefs.lock while it owns tracefs, records host events in its own
-# tracefs instance (instances/vcpu-replay-lab) which it removes afterwards, restores vCPU thread
-# policies, and stops QEMU, stress-ng and cyclictest on exit, failure or Ctrl-C.
+# Safety: holds flock /tmp/tracefs.lock while it owns tracefs; saves and restores every top-level
+# tracefs setting it changes (tracing_on, current_tracer, trace_clock, buffer_size_kb, set_event,
+# options/record-tgid) and clears its events from the buffer; restores vCPU thread policies; stops
+# QEMU, stress-ng and cyclictest on exit, failure or Ctrl-C.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
@@ -83,7 +84,6 @@ for v in $(echo "$POLICIES" | tr , ' '); do case $v in vanilla|static|crosvm-rt)
 for v in $(echo "$PROBES" | tr , ' '); do case $v in other|rt) ;; *) die "unknown probe $v (other, rt)" ;; esac; done
 TRACEFS=/sys/kernel/tracing
 [ -d $TRACEFS/instances ] || die "tracefs not mounted at $TRACEFS"
-INST=$TRACEFS/instances/vcpu-replay-lab
 
 # ---- cleanup: everything we start or change is undone here ----------------------------------
 QEMU_PID=""
@@ -98,15 +98,14 @@ cleanup() {
   [ -n "$HOSTCT_PID" ] && kill "$HOSTCT_PID" 2>/dev/null || true
   [ -n "$LOAD_PID" ] && kill "$LOAD_PID" 2>/dev/null && wait "$LOAD_PID" 2>/dev/null || true
   for tid in "${VCPU_TIDS[@]}"; do chrt -o -p 0 "$tid" 2>/dev/null || true; done
-  exec 6>&- 2>/dev/null || true # an open trace_marker keeps the instance busy
-  if [ -d "$INST" ]; then echo 0 > "$INST/tracing_on" 2>/dev/null || true; rmdir "$INST" 2>/dev/null || log "could not remove $INST"; fi
+  host_tracefs_restore || log "could not restore tracefs settings (saved in $WORK/tracefs-saved)"
   if [ -n "$QEMU_PID" ] && kill -0 "$QEMU_PID" 2>/dev/null; then
     { echo QUIT >&7; } 2>/dev/null || true
     sleep 2
     kill "$QEMU_PID" 2>/dev/null || true
     wait "$QEMU_PID" 2>/dev/null || true
   fi
-  exec 9>&- 2>/dev/null || true
+  exec 9>&-
   exit $rc
 }
 trap cleanup EXIT
@@ -138,16 +137,19 @@ boot_vm() { # $1 = accel
   exec 7>"$LAB_RUN/ctl.in" 8<"$LAB_RUN/ctl.out"
 }
 # Sends a command line, reads one reply line into REPLY_LINE; fails after $2 seconds.
-ask() {
+ask() { # command, expected reply word, timeout s
   echo "$1" >&7
-  read_reply "${2:-60}" || die "guest did not answer \"$1\" within ${2:-60} s (console: $LAB_RUN/console.log)"
-  case "$REPLY_LINE" in ERR*) die "guest: $REPLY_LINE" ;; esac
+  read_reply "$2" "${3:-60}" || die "guest did not answer \"$1\" within ${3:-60} s (console: $LAB_RUN/console.log)"
 }
-# One reply line into REPLY_LINE, skipping late answers to boot-time HELLOs.
-read_reply() { # $1 = timeout s
-  while read -r -t "$1" REPLY_LINE <&8; do
-    case "$REPLY_LINE" in READY*) continue ;; esac
-    return 0
+# The reply line starting with $1 into REPLY_LINE. Skips what boot left in the channel (late READYs
+# to repeated HELLOs, the tty's echo of HELLOs sent before the guest set raw mode); dies on ERR.
+read_reply() { # $1 = expected first word, $2 = timeout s
+  while read -r -t "$2" REPLY_LINE <&8; do
+    case "$REPLY_LINE" in
+      "$1"|"$1 "*) return 0 ;;
+      ERR*) die "guest: $REPLY_LINE" ;;
+      *) log "ignoring stale guest line: $(printf '%q' "$REPLY_LINE")" ;;
+    esac
   done
   return 1
 }
@@ -202,37 +204,67 @@ log "vCPU threads: $(echo "$VCPU_MAP" | tr '\n' ' ')"
 # ---- host tracefs --------------------------------------------------------------------------------
 HOST_EVENTS="sched/sched_switch sched/sched_waking sched/sched_wakeup sched/sched_wakeup_new sched/sched_migrate_task
   sched/sched_process_fork sched/sched_process_exit irq/irq_handler_entry irq/irq_handler_exit irq/softirq_entry irq/softirq_exit"
+# The host records into the top-level buffer: tracefs instances on this kernel do not record comms
+# or tgids (record-cmd is a top-level-only option), which leaves every host thread as "<...>".
+# Everything changed here is saved first and put back by host_tracefs_restore.
+SAVED_TRACEFS=""
 host_trace_start() {
   exec 9>/tmp/tracefs.lock
   flock -w 600 9 || die "could not take /tmp/tracefs.lock in 600 s"
-  [ -d "$INST" ] && rmdir "$INST"
-  mkdir "$INST"
-  echo mono > "$INST/trace_clock"
-  echo 1 > "$INST/options/record-tgid"
-  echo "$HOST_BUF_KB" > "$INST/buffer_size_kb"
+  SAVED_TRACEFS=$WORK/tracefs-saved
+  mkdir -p "$SAVED_TRACEFS"
+  cat $TRACEFS/tracing_on > "$SAVED_TRACEFS/tracing_on"
+  sed 's/.*\[\(.*\)\].*/\1/' $TRACEFS/trace_clock > "$SAVED_TRACEFS/trace_clock"
+  # "7 (expanded: 1408)" before the buffer was first used: keep the first number, as written
+  awk '{print $1; exit}' $TRACEFS/buffer_size_kb > "$SAVED_TRACEFS/buffer_size_kb"
+  cat $TRACEFS/set_event > "$SAVED_TRACEFS/set_event"
+  cat $TRACEFS/options/record-tgid > "$SAVED_TRACEFS/record-tgid"
+  cat $TRACEFS/current_tracer > "$SAVED_TRACEFS/current_tracer"
+  echo 0 > $TRACEFS/tracing_on
+  echo nop > $TRACEFS/current_tracer
+  echo mono > $TRACEFS/trace_clock
+  echo 1 > $TRACEFS/options/record-tgid
+  echo "$HOST_BUF_KB" > $TRACEFS/buffer_size_kb
+  echo > $TRACEFS/set_event
   local e d
-  for e in $HOST_EVENTS; do echo 1 > "$INST/events/$e/enable"; done
-  for d in "$INST"/events/timer/hrtimer_start "$INST"/events/timer/hrtimer_cancel "$INST"/events/timer/hrtimer_expire_* "$INST"/events/irq_vectors/*_entry "$INST"/events/irq_vectors/*_exit; do
+  for e in $HOST_EVENTS; do echo 1 > "$TRACEFS/events/$e/enable"; done
+  for d in $TRACEFS/events/timer/hrtimer_start $TRACEFS/events/timer/hrtimer_cancel $TRACEFS/events/timer/hrtimer_expire_* $TRACEFS/events/irq_vectors/*_entry $TRACEFS/events/irq_vectors/*_exit; do
     [ -e "$d/enable" ] && echo 1 > "$d/enable"
   done
-  if [ "$USED_ACCEL" = kvm ] && [ -d "$INST/events/kvm" ]; then echo 1 > "$INST/events/kvm/enable"; fi
-  echo 1 > "$INST/tracing_on"
-  exec 6>"$INST/trace_marker"
+  if [ "$USED_ACCEL" = kvm ] && [ -d "$TRACEFS/events/kvm" ]; then echo 1 > "$TRACEFS/events/kvm/enable"; fi
+  echo > $TRACEFS/trace
+  echo 1 > $TRACEFS/tracing_on
+  exec 6>$TRACEFS/trace_marker
+}
+host_tracefs_restore() {
+  [ -n "$SAVED_TRACEFS" ] || return 0
+  exec 6>&-
+  echo 0 > $TRACEFS/tracing_on
+  echo > $TRACEFS/set_event
+  local line
+  while IFS= read -r line; do [ -n "$line" ] && echo "$line" >> $TRACEFS/set_event; done < "$SAVED_TRACEFS/set_event"
+  cat "$SAVED_TRACEFS/trace_clock" > $TRACEFS/trace_clock
+  cat "$SAVED_TRACEFS/record-tgid" > $TRACEFS/options/record-tgid
+  cat "$SAVED_TRACEFS/current_tracer" > $TRACEFS/current_tracer
+  echo > $TRACEFS/trace # our events are not left behind for the next user
+  cat "$SAVED_TRACEFS/buffer_size_kb" > $TRACEFS/buffer_size_kb
+  cat "$SAVED_TRACEFS/tracing_on" > $TRACEFS/tracing_on
+  SAVED_TRACEFS=""
+  exec 9>&-
 }
 host_trace_stop() { # $1 = output text file
-  echo 0 > "$INST/tracing_on"
+  echo 0 > $TRACEFS/tracing_on
   exec 6>&-
-  cat "$INST/trace" > "$1"
-  for c in "$INST"/per_cpu/cpu*; do echo "== ${c##*/}"; cat "$c/stats"; done > "$(dirname "$1")/host-buffer-stats.txt"
-  rmdir "$INST"
-  exec 9>&-
+  cat $TRACEFS/trace > "$1"
+  for c in $TRACEFS/per_cpu/cpu*; do echo "== ${c##*/}"; cat "$c/stats"; done > "$(dirname "$1")/host-buffer-stats.txt"
+  host_tracefs_restore
 }
 sync_rounds() { # $1 = tag; markers in both traces let the alignment code recompute the clock mapping
   local k
   for k in $(seq 1 "$SYNC_ROUNDS"); do
     echo "vcpu-replay-sync host-send tag=$1 seq=$k" >&6
     echo "S $1 $k" >&7
-    read_reply 30 || die "no sync reply (tag=$1 seq=$k)"
+    read_reply A 30 || die "no sync reply (tag=$1 seq=$k)"
     echo "vcpu-replay-sync host-recv tag=$1 seq=$k" >&6
     [ "$REPLY_LINE" = "A $1 $k" ] || die "sync reply out of order: got \"$REPLY_LINE\", expected \"A $1 $k\""
     read -r -t 0.02 _ <&8 || true # a 20 ms pause without forking
@@ -276,12 +308,12 @@ run_one() { # load policy interval probe
     sleep 1
   fi
   host_trace_start
-  ask "TRACE $GUEST_BUF_KB" 120
+  ask "TRACE $GUEST_BUF_KB" TRACING 120
   sync_rounds pre
   # shellcheck disable=SC2086
   cyclictest $ctargs > "$raw/host-cyclictest.txt" 2>&1 &
   HOSTCT_PID=$!
-  ask "RUN $ctargs" $((DURATION * 20 + 120))
+  ask "RUN $ctargs" RAN $((DURATION * 20 + 120))
   local guest_rc=${REPLY_LINE#RAN }
   wait "$HOSTCT_PID" || die "host cyclictest failed: $(cat "$raw/host-cyclictest.txt")"
   HOSTCT_PID=""
@@ -290,7 +322,7 @@ run_one() { # load policy interval probe
   host_trace_stop "$raw/host.trace.txt"
   if [ -n "$LOAD_PID" ]; then kill "$LOAD_PID" 2>/dev/null || true; wait "$LOAD_PID" 2>/dev/null || true; LOAD_PID=""; fi
   apply_policy vanilla
-  ask SAVE 1200
+  ask SAVE SAVED 1200
   tar -xf "$LAB_RUN/disk.img" -C "$raw"
   [ -s "$raw/guest.trace.txt.gz" ] || die "guest trace missing from the output disk"
   gzip -dc "$raw/guest.trace.txt.gz" > "$raw/guest.trace.txt"

@@ -1,6 +1,7 @@
 // Renders traces/README.md from the captured scenario.json files, so the numbers in the table are
 // never typed by hand. Used by traces/capture/readme-table.ts and checked by test/capture-schema.test.ts.
 import type { MeasuredProbe, Scenario } from '../../../src/scenario/types.js';
+import { vcpuMapOf } from '../../../src/scenario/validate.js';
 
 export interface ScenarioEntry {
   /** Directory name under traces/. */
@@ -23,7 +24,7 @@ export function renderReadme(entries: ScenarioEntry[]): string {
   const rows = entries.map(({ dir, scenario: s, bytes }) => {
     const g = s.guests[0];
     const clock = g?.clock ? `${g.clock.offsetNs} ± ${g.clock.uncertaintyNs}${g.clock.scale ? ` (scale ${g.clock.scale})` : ''}` : 'n/a';
-    return `| \`${md(dir)}\` | ${md(cap(s, 'load'))} | ${md(s.capturedPolicy?.name)} | ${md(cap(s, 'intervalUs'))} | ${md(cap(s, 'probeClass'))} | ${md(cap(s, 'accel'))} | ${md(cap(s, 'durationS'))} | ${probeCell(s.measured?.guest0)} | ${probeCell(s.measured?.host)} | ${clock} | ${md(cap(s, 'hostLoadavgAfter'))} | ${(bytes / 1e6).toFixed(2)} | ${md(cap(s, 'capturedAt'))} |`;
+    return `| \`${md(dir)}\` | ${md(cap(s, 'load'))} | ${md(s.capturedPolicy?.name)} | ${md([...vcpuMapOf(g?.vcpus).values()].join(', ') || 'n/a')} | ${md(cap(s, 'intervalUs'))} | ${md(cap(s, 'probeClass'))} | ${md(cap(s, 'accel'))} | ${md(cap(s, 'durationS'))} | ${probeCell(s.measured?.guest0)} | ${probeCell(s.measured?.host)} | ${clock} | ${md(cap(s, 'hostLoadavgAfter'))} | ${(bytes / 1e6).toFixed(2)} | ${md(cap(s, 'capturedAt'))} |`;
   });
   const v = (entries[0]?.scenario.capture?.['versions'] ?? {}) as Record<string, unknown>;
   const total = entries.reduce((a, e) => a + e.bytes, 0);
@@ -46,10 +47,11 @@ the table by hand (\`test/capture-schema.test.ts\` checks it against them).
 ## Scenarios
 
 cyclictest columns are cyclictest's own summary (\`Min/Avg/Max\` in µs, \`C\` = cycles), thread 0. Clock is
-the guest->host mapping from sync markers (hostNs = guestNs + offsetNs), ns.
+the guest->host mapping from sync markers (hostNs = guestNs + offsetNs), ns. Runs with the same vCPU
+tids come from one guest boot. cyclictest ran with the same class in the guest and on the host.
 
-| scenario | host load | vCPU policy | interval µs | guest cyclictest class | accel | duration s | guest cyclictest min/avg/max µs | host cyclictest min/avg/max µs | clock offset ± uncertainty ns | host loadavg after | MB | captured (UTC) |
-|---|---|---|---|---|---|---|---|---|---|---|---|---|
+| scenario | host load | vCPU policy | vCPU tids | interval µs | cyclictest class | accel | duration s | guest cyclictest min/avg/max µs | host cyclictest min/avg/max µs | clock offset ± uncertainty ns | host loadavg after | MB | captured (UTC) |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
 Total: ${(total / 1e6).toFixed(2)} MB in ${entries.length} scenarios.
@@ -64,5 +66,8 @@ Total: ${(total / 1e6).toFixed(2)} MB in ${entries.length} scenarios.
   host at the same time; the RFC's line uses \`-i 500 -d <interval>\`, which without \`-t\` always measures a 500 µs
   period, so the lab makes the interval the period.
 - Static policy: \`chrt -r -p 8\` on every \`CPU n/TCG\` thread; vanilla: SCHED_OTHER.
+- Host trace lines show \`<...>-tid (-------)\`: the 6.18 host kernel's saved_cmdlines did not record
+  comms during these sessions. Thread names are in the sched_switch/sched_waking payloads, and
+  \`guests[0].vcpus\` names the vCPU threads.
 `;
 }
