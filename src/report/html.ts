@@ -1,6 +1,6 @@
 import { escapeHtml, jsonForScript } from './escape.js';
 import { plotlySource } from './plotlyBundle.js';
-import { formatCell, type TableModel } from '../metrics/compareTables.js';
+import { formatCell, type Cell, type TableModel } from '../metrics/compareTables.js';
 import type { Figure } from './figures.js';
 
 // Self-contained HTML pages: inline CSS, plotly inlined, chart data as JSON in a
@@ -15,7 +15,8 @@ h1{font-size:22px;margin:8px 0 4px}h2{font-size:18px;margin:28px 0 8px;border-bo
 h3{font-size:15px;margin:18px 0 6px}
 table{border-collapse:collapse;margin:6px 0 4px;font-variant-numeric:tabular-nums}
 th,td{border:1px solid #ddd;padding:3px 6px;vertical-align:top;font-size:13px}
-.scroll td,.scroll th{white-space:nowrap}th{background:#f4f4f4;font-weight:600;text-align:left}
+.scroll td,.scroll th{white-space:nowrap}
+.scroll td.wrap{white-space:normal;max-width:9em}th{background:#f4f4f4;font-weight:600;text-align:left}
 td.r{text-align:right}th.grp{text-align:center;background:#e9eef5}
 .note{color:#666;font-size:12px;margin:2px 0}
 .chart{width:100%;min-height:260px;margin:10px 0 18px}
@@ -38,7 +39,14 @@ export function renderTableHtml(t: TableModel): string {
   const out = [`<h3>${escapeHtml(t.title)}</h3>`, `<div class="scroll"><table id="table-${escapeHtml(t.id)}">`, '<thead>'];
   if (hasGroups) out.push('<tr>' + groups.map((g) => `<th colspan="${g.span}" class="${g.label ? 'grp' : ''}">${escapeHtml(g.label)}</th>`).join('') + '</tr>');
   out.push('<tr>' + t.columns.map((c) => `<th>${escapeHtml(c.label)}</th>`).join('') + '</tr></thead><tbody>');
-  for (const r of t.rows) out.push('<tr>' + r.map((v, j) => `<td${t.columns[j]!.align === 'right' ? ' class="r"' : ''}>${escapeHtml(formatCell(v))}</td>`).join('') + '</tr>');
+  const td = (v: Cell, j: number) => {
+    const text = escapeHtml(formatCell(v));
+    // Per-run counts ("12871/13855/...") may break after each slash instead of widening the table.
+    const wrap = typeof v === 'string' && /^[\d/-]+$/.test(v) && v.includes('/');
+    const cls = [t.columns[j]!.align === 'right' ? 'r' : '', wrap ? 'wrap' : ''].filter(Boolean).join(' ');
+    return `<td${cls ? ` class="${cls}"` : ''}>${wrap ? text.replace(/\//g, '/<wbr>') : text}</td>`;
+  };
+  for (const r of t.rows) out.push('<tr>' + r.map(td).join('') + '</tr>');
   out.push('</tbody></table></div>');
   for (const n of t.notes) out.push(`<p class="note">${escapeHtml(n)}</p>`);
   return out.join('\n');
