@@ -415,7 +415,10 @@ function buildTask(tid: number, m: MachineThreads, ctx: BuildCtx, affinity: 'obs
   const hog = !slept && !woken && !blockedOut && explicitOuts >= Math.max(1, implicitOuts);
   const program = b.finish();
   const periodic = hog ? null : asPeriodic(program, slackNs < 0 ? 0 : slackNs);
-  const startCpu = firstIn >= 0 ? (E.type[firstIn] === 0 ? E.a[firstIn]! : E.b[firstIn]!) : cpus?.[0];
+  // A periodic task replays from its first timer, not from its start-up (which may have run on
+  // another CPU, e.g. cyclictest's main thread placing its measurement thread): it starts on the
+  // CPU it ran on most, which keeps it on the vCPU it really used (wakeups stay on the previous CPU).
+  const startCpu = periodic ? mostUsedCpu(ix, E) : firstIn >= 0 ? (E.type[firstIn] === 0 ? E.a[firstIn]! : E.b[firstIn]!) : cpus?.[0];
   return {
     name,
     tid,
@@ -426,6 +429,15 @@ function buildTask(tid: number, m: MachineThreads, ctx: BuildCtx, affinity: 'obs
     ...(probe ? { probe } : {}),
     ...(slackNs >= 0 ? { slackNs } : {}),
   };
+}
+
+/** The CPU with the most switch-ins of a thread; undefined when it never ran. */
+function mostUsedCpu(ix: Int32Array, E: EvStore): number | undefined {
+  const n = new Map<number, number>();
+  for (let k = 0; k < ix.length; k++) if (E.type[ix[k]!] === 0) n.set(E.a[ix[k]!]!, (n.get(E.a[ix[k]!]!) ?? 0) + 1);
+  let best: number | undefined;
+  for (const [cpu, c] of n) if (best === undefined || c > n.get(best)! || (c === n.get(best)! && cpu < best)) best = cpu;
+  return best;
 }
 
 /**
