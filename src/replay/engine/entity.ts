@@ -28,6 +28,8 @@ export class Entity {
   vruntime = 0;
   deadline = 0;
   vlag = 0;
+  /** EEVDF DELAY_DEQUEUE: the run queue it blocked on in debt (still 'delayed' there), else null. */
+  delayedRq: object | null = null;
   /** EEVDF RUN_TO_PARITY: deadline stashed at pick time. */
   protectDeadline = NaN;
   sliceNs = 0;

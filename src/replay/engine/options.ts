@@ -42,6 +42,12 @@ export interface EngineOptions {
   loadBalance: boolean;
   /** Host EEVDF RUN_TO_PARITY feature. */
   runToParity: boolean;
+  /**
+   * Host EEVDF DELAY_DEQUEUE/DELAY_ZERO (kernels >= 6.12 have it). null/false = off (6.6-6.11 lag
+   * rules): on the lab's 6.18 captures it brought the static rows closer and the vanilla rows
+   * further (docs/replay.md), so it is opt-in until the difference is understood.
+   */
+  delayDequeue: boolean | null;
   /** Timer hard expiry -> wakeup delay on the host; null = measured from the trace (0 for synthetic demand). */
   timerWakeNs: number | null;
   /** Wakeup -> switch-in floor on an idle host CPU; null = measured from the trace (0 for synthetic demand). */
@@ -51,6 +57,12 @@ export interface EngineOptions {
    * costs.*. Off by default: on the lab's TCG captures it moved the guest median closer but the mean further.
    */
   guestCostsFromTrace: boolean;
+  /**
+   * TCG guests: charge the guest trace's sched_waking -> sched_switch floor (emulated interrupt
+   * exit + __schedule) between a timer interrupt's wakeup and the switch it causes. Off by default:
+   * on the lab captures it moves every guest median closer but the vanilla mean and p99 further.
+   */
+  tcgReschedFromTrace: boolean;
   kvm: KvmParams;
   costs: CostParams;
 }
@@ -77,9 +89,11 @@ export function defaultEngineOptions(): EngineOptions {
     postedInterrupts: true,
     loadBalance: true,
     runToParity: true,
+    delayDequeue: null,
     timerWakeNs: null,
     wakeSwitchNs: null,
     guestCostsFromTrace: false,
+    tcgReschedFromTrace: false,
     kvm: { ...DEFAULT_KVM },
     costs: { ...DEFAULT_COSTS },
   };

@@ -27,6 +27,12 @@ export interface SchedParams {
   slice070: boolean;
   /** EEVDF RUN_TO_PARITY (sched feature, default on). */
   runToParity: boolean;
+  /**
+   * EEVDF DELAY_DEQUEUE + DELAY_ZERO (>= 6.12, sched-model.md §3.7): a task that blocks in debt
+   * stays queued (delayed) while the others advance V, so it wakes with the debt left (keeping its
+   * vruntime), or with lag 0 once V has passed it. Before 6.12 the debt survives any sleep.
+   */
+  delayDequeue: boolean;
 }
 
 export function logFactor(cpus: number): number {
@@ -50,6 +56,7 @@ export function defaultSchedParams(cpus: number, fair: FairMode = 'cfs', hz = 25
     wakeIpiNs: 0,
     slice070: false,
     runToParity: true,
+    delayDequeue: false,
   };
 }
 
@@ -84,4 +91,9 @@ export function fairModeForKernel(version: string | null | undefined): FairMode 
 export function kernelHasSlice070(version: string | null | undefined): boolean {
   const m = version ? /(\d+)\.(\d+)/.exec(version) : null;
   return !!m && Number(m[1]) * 1000 + Number(m[2]) >= 6015;
+}
+
+export function kernelHasDelayDequeue(version: string | null | undefined): boolean {
+  const m = version ? /(\d+)\.(\d+)/.exec(version) : null;
+  return !!m && Number(m[1]) * 1000 + Number(m[2]) >= 6012;
 }

@@ -120,14 +120,17 @@ export class RunQueue {
   }
 
   /** Remove a task (sleep, migration, class change). Records its lag (EEVDF) first. */
-  dequeue(e: Entity, now: number): void {
+  dequeue(e: Entity, now: number, sleep = false): void {
     this.updateCurr(now);
     if (!e.onRq) return;
+    e.delayedRq = null;
     if (e.queuedRt) {
       const i = this.rt.indexOf(e);
       if (i >= 0) removeAt(this.rt, i);
     } else {
       if (this.p.fair === 'eevdf') e.vlag = this.clampLag(e, this.avgVruntime() - e.vruntime);
+      // Blocking in debt under DELAY_DEQUEUE: its vruntime stays where it is until it wakes here.
+      if (sleep && this.p.delayDequeue && this.p.fair === 'eevdf' && e.vlag < 0) e.delayedRq = this;
       const i = this.fair.indexOf(e);
       if (i >= 0) removeAt(this.fair, i);
       if (this.p.fair === 'cfs') this.updateMinVruntime();
@@ -196,6 +199,7 @@ export class RunQueue {
   changeSched(e: Entity, policy: number, rtPrio: number, nice: number, now: number): void {
     const running = this.curr === e;
     const wasRt = e.isRt;
+    e.delayedRq = null;
     const oldPrio = e.kernelPrio;
     this.updateCurr(now);
     if (e.onRq) {
@@ -304,6 +308,17 @@ export class RunQueue {
     let W = 0;
     for (const x of this.fair) if (x !== e) W += x.weight;
     const V = W ? this.avgVruntime() : this.minVruntime;
+    const delayed = e.delayedRq === this && how === 'wakeup';
+    e.delayedRq = null;
+    if (delayed && W > 0) {
+      // requeue_delayed_entity(): still in debt -> keeps vruntime and deadline; debt waited off
+      // while it slept -> DELAY_ZERO places it with lag 0.
+      if (V - e.vruntime >= 0) {
+        e.vruntime = V;
+        e.deadline = V + vslice;
+      }
+      return;
+    }
     if (how !== 'start' && how !== 'initial' && W > 0) lag = (e.vlag * (W + e.weight)) / W;
     e.vruntime = V - lag;
     if (how === 'initial') vslice /= 2;

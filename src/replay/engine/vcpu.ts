@@ -8,7 +8,7 @@ import type { GuestTaskInfo, SharedArea, VcpuView } from '../policies/types.js';
 /** What the vCPU is doing in its current segment of host CPU time. */
 export const Seg = { NONE: 0, KWORK: 1, TASK: 2, IDLEPOLL: 3, HOSTPOLL: 4 } as const;
 /** What to do when the current guest-kernel work ends. */
-export const Cont = { NONE: 0, IRQ_DONE: 1, SWITCH_DONE: 2 } as const;
+export const Cont = { NONE: 0, IRQ_DONE: 1, SWITCH_DONE: 2, RESCHED: 3 } as const;
 
 export class Vcpu implements VcpuView {
   readonly shared: SharedArea = { boostReq: 0, preemptDisabled: 0, boostStatus: 1, task: null, inIrq: 0 };
