@@ -58,6 +58,27 @@ describe('EEVDF DELAY_DEQUEUE (>= 6.12, opt-in)', () => {
     expect(b.deadline).toBe(4 * MS);
   });
 
+  it('on: a delayed task still counts in V but is not runnable; once eligible it leaves with lag 0', () => {
+    const r = rq(true);
+    const a = ent(1);
+    const b = ent(2);
+    r.enqueue(a, 0, 'start');
+    r.enqueue(b, 0, 'start');
+    a.vruntime = 0;
+    b.vruntime = 2 * MS;
+    r.dequeue(b, 0, true);
+    expect(r.nrRunning).toBe(1);
+    expect(r.avgVruntime()).toBe(1 * MS);
+    a.vruntime = 1.9 * MS; // V = 1.95 ms: b still in debt
+    expect(r.pickNext(0)).toBe(a);
+    expect(r.delayed).toEqual([b]);
+    a.vruntime = 3 * MS; // V = 2.5 ms: b eligible
+    r.pickNext(0);
+    expect(r.delayed).toEqual([]);
+    expect(b.vlag).toBe(0);
+    expect(b.delayedRq).toBeNull();
+  });
+
   it('on: a task that blocked with positive lag is placed as before', () => {
     const r = rq(true);
     const a = ent(1);

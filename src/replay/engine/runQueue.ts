@@ -4,7 +4,8 @@
 // a pCPU, accumulated guest-mode time for a vCPU (so steal time is never charged to guest tasks).
 //
 // Assumptions recorded in the replay params: flat hierarchy (no cgroups), no CFS buddies, EEVDF
-// without delayed dequeue / PREEMPT_SHORT (6.6-6.11 semantics), no fair deadline server.
+// without PREEMPT_SHORT (6.6-6.11 semantics; DELAY_DEQUEUE only when asked for, with delayed
+// entities leaving once eligible rather than when picked), no fair deadline server.
 
 import { Entity, Policy } from './entity.js';
 import type { ResolvedSched } from './params.js';
@@ -17,6 +18,11 @@ export class RunQueue {
   readonly fair: Entity[] = [];
   /** Queued RT entities including curr, highest priority first, FIFO within a priority. */
   readonly rt: Entity[] = [];
+  /**
+   * EEVDF DELAY_DEQUEUE: fair entities that blocked in debt. They still count in V and W (as in the
+   * kernel's tree) but are never picked; once eligible they leave with lag 0 (DELAY_ZERO).
+   */
+  readonly delayed: Entity[] = [];
   minVruntime = 0;
   rtTimeNs = 0;
   rtThrottled = false;
@@ -104,6 +110,8 @@ export class RunQueue {
    */
   enqueue(e: Entity, now: number, how: 'wakeup' | 'initial' | 'restore' | 'start'): void {
     this.updateCurr(now);
+    // Woken elsewhere (or moved to RT): it leaves the queue it was delayed on.
+    if (e.delayedRq && (e.delayedRq !== this || how !== 'wakeup' || e.isRt)) (e.delayedRq as RunQueue).dropDelayed(e);
     e.cpu = this.cpu;
     e.onRq = true;
     if (e.isRt) {
@@ -129,10 +137,14 @@ export class RunQueue {
       if (i >= 0) removeAt(this.rt, i);
     } else {
       if (this.p.fair === 'eevdf') e.vlag = this.clampLag(e, this.avgVruntime() - e.vruntime);
-      // Blocking in debt under DELAY_DEQUEUE: its vruntime stays where it is until it wakes here.
-      if (sleep && this.p.delayDequeue && this.p.fair === 'eevdf' && e.vlag < 0) e.delayedRq = this;
       const i = this.fair.indexOf(e);
       if (i >= 0) removeAt(this.fair, i);
+      // Blocking in debt under DELAY_DEQUEUE: it stays in V with its vruntime until it wakes here
+      // or becomes eligible.
+      if (sleep && this.p.delayDequeue && this.p.fair === 'eevdf' && e.vlag < 0) {
+        e.delayedRq = this;
+        this.delayed.push(e);
+      }
       if (this.p.fair === 'cfs') this.updateMinVruntime();
     }
     e.onRq = false;
@@ -146,9 +158,28 @@ export class RunQueue {
 
   // ---- picking ----------------------------------------------------------------------------
 
+  /** A delayed entity leaves this queue (woken elsewhere, class change). */
+  dropDelayed(e: Entity): void {
+    const i = this.delayed.indexOf(e);
+    if (i >= 0) removeAt(this.delayed, i);
+    if (e.delayedRq === this) e.delayedRq = null;
+  }
+
+  /** Delayed entities that have become eligible are dequeued for real with lag 0 (DELAY_ZERO). */
+  private purgeDelayed(): void {
+    for (let i = this.delayed.length - 1; i >= 0; i--) {
+      const e = this.delayed[i]!;
+      if (!this.eligible(e)) continue;
+      removeAt(this.delayed, i);
+      e.delayedRq = null;
+      e.vlag = 0;
+    }
+  }
+
   /** __schedule(): pick the next task and make it curr (null = idle). */
   pickNext(now: number): Entity | null {
     this.updateCurr(now);
+    if (this.delayed.length) this.purgeDelayed();
     this.needResched = false;
     let next: Entity | null = null;
     if (this.rt.length && !this.rtThrottled) next = this.rt[0]!;
@@ -199,7 +230,7 @@ export class RunQueue {
   changeSched(e: Entity, policy: number, rtPrio: number, nice: number, now: number): void {
     const running = this.curr === e;
     const wasRt = e.isRt;
-    e.delayedRq = null;
+    if (e.delayedRq) (e.delayedRq as RunQueue).dropDelayed(e);
     const oldPrio = e.kernelPrio;
     this.updateCurr(now);
     if (e.onRq) {
@@ -289,8 +320,12 @@ export class RunQueue {
   avgVruntime(): number {
     let W = 0;
     let S = 0;
-    const v0 = this.fair.length ? this.fair[0]!.vruntime : 0;
+    const v0 = this.fair.length ? this.fair[0]!.vruntime : this.delayed.length ? this.delayed[0]!.vruntime : 0;
     for (const e of this.fair) {
+      W += e.weight;
+      S += e.weight * (e.vruntime - v0);
+    }
+    for (const e of this.delayed) {
       W += e.weight;
       S += e.weight * (e.vruntime - v0);
     }
@@ -306,19 +341,22 @@ export class RunQueue {
     let vslice = this.vslice(e);
     let lag = 0;
     let W = 0;
-    for (const x of this.fair) if (x !== e) W += x.weight;
-    const V = W ? this.avgVruntime() : this.minVruntime;
-    const delayed = e.delayedRq === this && how === 'wakeup';
-    e.delayedRq = null;
-    if (delayed && W > 0) {
+    if (e.delayedRq === this && how === 'wakeup') {
       // requeue_delayed_entity(): still in debt -> keeps vruntime and deadline; debt waited off
-      // while it slept -> DELAY_ZERO places it with lag 0.
-      if (V - e.vruntime >= 0) {
+      // while it slept -> DELAY_ZERO places it with lag 0. V includes it (it is still queued).
+      const lagged = this.avgVruntime() - e.vruntime >= 0;
+      this.dropDelayed(e);
+      if (lagged && (this.fair.length || this.delayed.length)) {
+        // Re-placed with lag 0 after leaving the tree: at the others' V.
+        const V = this.avgVruntime();
         e.vruntime = V;
         e.deadline = V + vslice;
       }
       return;
     }
+    for (const x of this.fair) if (x !== e) W += x.weight;
+    for (const x of this.delayed) if (x !== e) W += x.weight;
+    const V = W ? this.avgVruntime() : this.minVruntime;
     if (how !== 'start' && how !== 'initial' && W > 0) lag = (e.vlag * (W + e.weight)) / W;
     e.vruntime = V - lag;
     if (how === 'initial') vslice /= 2;
@@ -330,6 +368,7 @@ export class RunQueue {
     // v <= V without division: sum(w_j (v_j - v_e)) >= 0
     let s = 0;
     for (const x of this.fair) s += x.weight * (x.vruntime - e.vruntime);
+    for (const x of this.delayed) s += x.weight * (x.vruntime - e.vruntime);
     return s >= 0;
   }
 
