@@ -10,6 +10,8 @@ import { runInNewContext } from 'node:vm';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { readTextTrace } from '../src/ingest/text/readTextTrace.js';
+import { splitLines } from '../src/ingest/text/lineSplitter.js';
+import { openBytes } from '../src/ingest/open.js';
 import { EVENT_TABLES, type Table } from '../src/tables/index.js';
 
 const EVENTS = Number(process.env['BENCH_TEXT_EVENTS'] ?? 1_000_000);
@@ -47,6 +49,16 @@ async function generate(): Promise<number> {
   return (await stat(OUT)).size;
 }
 
+/** CPU seconds to read, decode and split the file into lines with nothing parsed: the floor under the parse. */
+async function splitOnlyCpuSec(): Promise<number> {
+  let chars = 0;
+  const c0 = process.cpuUsage();
+  await splitLines(openBytes(OUT), { line: (_s, a, e) => void (chars += e - a) });
+  const c = process.cpuUsage(c0);
+  if (chars === 0) throw new Error('split read nothing');
+  return (c.user + c.system) / 1e6;
+}
+
 /** CPU ns per character of a bare charCodeAt loop: how fast this (possibly shared) machine is right now. */
 async function referenceNsPerChar(): Promise<number> {
   const s = (await readFile(OUT)).subarray(0, 32 << 20).toString('latin1');
@@ -82,6 +94,7 @@ export async function run(): Promise<Record<string, number | string>> {
   if (trace.machines.length !== 1) throw new Error('unexpected machines');
   const maxRssMb = process.resourceUsage().maxRSS / 1e3;
   const refNs = await referenceNsPerChar();
+  const splitSec = await splitOnlyCpuSec();
   return {
     'input events': events,
     'input MB': bytes / 1e6,
@@ -92,6 +105,7 @@ export async function run(): Promise<Record<string, number | string>> {
     'MB/s (wall)': bytes / 1e6 / sec,
     'load average before (2-core box is shared)': load,
     'reference: bare charCodeAt loop, CPU ns/char': refNs,
+    'reference: read + decode + split lines only, CPU s': splitSec,
     'rss before ingest MB': rssBefore / 1e6,
     'peak rss MB (process maxRSS)': maxRssMb,
     'event table columns MB': tableBytes / 1e6,
