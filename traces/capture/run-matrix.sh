@@ -98,7 +98,7 @@ cleanup() {
   [ -n "$HOSTCT_PID" ] && kill "$HOSTCT_PID" 2>/dev/null || true
   [ -n "$LOAD_PID" ] && kill "$LOAD_PID" 2>/dev/null && wait "$LOAD_PID" 2>/dev/null || true
   for tid in "${VCPU_TIDS[@]}"; do chrt -o -p 0 "$tid" 2>/dev/null || true; done
-  host_tracefs_restore || log "could not restore tracefs settings (saved in $WORK/tracefs-saved)"
+  ! declare -F host_tracefs_restore >/dev/null || host_tracefs_restore || log "could not restore tracefs settings (saved in $WORK/tracefs-saved)"
   if [ -n "$QEMU_PID" ] && kill -0 "$QEMU_PID" 2>/dev/null; then
     { echo QUIT >&7; } 2>/dev/null || true
     sleep 2
@@ -110,6 +110,8 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'log "interrupted"; exit 130' INT TERM
+# A write to the ctl pipe after QEMU died must fail (and be reported), not kill the script.
+trap '' PIPE
 
 # ---- guest -------------------------------------------------------------------------------------
 "$HERE/build-guest.sh" --work "$WORK" >&2 # kernel package cached; initramfs rebuilt (1 s) so guest-init.sh edits apply
@@ -157,7 +159,7 @@ wait_ready() { # $1 = timeout s
   local t0=$SECONDS
   while [ $((SECONDS - t0)) -lt "$1" ]; do
     kill -0 "$QEMU_PID" 2>/dev/null || return 1
-    echo HELLO >&7
+    echo HELLO >&7 2>/dev/null || return 1
     # The guest may miss HELLOs sent before it put its serial port in raw mode; ask again.
     if read -r -t 5 REPLY_LINE <&8; then
       case "$REPLY_LINE" in READY*) while read -r -t 1 _ <&8; do :; done; return 0 ;; esac
@@ -171,7 +173,7 @@ if [ "$ACCEL" = auto ]; then
   if [ -w /dev/kvm ]; then
     log "trying KVM"
     boot_vm kvm
-    if wait_ready 120; then USED_ACCEL=kvm; else log "KVM guest not ready in 120 s; falling back to TCG"; kill "$QEMU_PID" 2>/dev/null; wait "$QEMU_PID" 2>/dev/null || true; exec 7>&- 8<&-; fi
+    if wait_ready 120; then USED_ACCEL=kvm; else log "KVM guest did not come up within 120 s; falling back to TCG"; kill "$QEMU_PID" 2>/dev/null || true; wait "$QEMU_PID" 2>/dev/null || true; exec 7>&- 8<&-; fi
   fi
 fi
 if [ "$USED_ACCEL" = tcg ] || [ "$ACCEL" = kvm ]; then
