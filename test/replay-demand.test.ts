@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { TraceOut } from '../src/replay/engine/traceOut.js';
 import { demandFromAligned, inferHz, asPeriodic } from '../src/replay/demand/fromTrace.js';
 import { Op } from '../src/replay/demand/types.js';
+import { replayDemand } from '../src/replay/replayDemand.js';
+import { vanillaPolicy } from '../src/replay/policies/vanilla.js';
 import { HrtimerKind } from '../src/tables/schema.js';
 import type { AlignedScenario } from '../src/align/types.js';
 import type { TraceTables } from '../src/tables/index.js';
@@ -114,6 +116,16 @@ describe('demand extraction', () => {
     arg.push(0);
     const p = { kind: Uint8Array.from(kind), arg: Float64Array.from(arg), length: kind.length };
     expect(asPeriodic(p, 50_000)).toEqual({ kind: 'periodic', periodNs: 500_000, startNs: 500_000, burstNs: 7000, slackNs: 50_000 });
+    // A task that exited (cyclictest -D) stops after its last armed expiry; the engine arms no more.
+    const exited = asPeriodic(p, 50_000, true)!;
+    expect(exited.endNs).toBe(12 * 500_000);
+    const r = replayDemand(
+      { name: 't', startNs: 0, durationNs: 20 * 500_000, host: { cpus: 1, kernel: '6.5.0', hz: 1000, tasks: [{ name: 'ct', tid: 5, sched: { policy: 'normal', rtPrio: 0, nice: 0 }, behaviour: exited }] }, guests: [], warnings: [] },
+      vanillaPolicy(),
+    );
+    const armed = r.trace.machines[0]!.hrtimer;
+    expect(armed.length).toBe(12);
+    expect(Math.max(...armed.cols.softexpiresNs)).toBe(12 * 500_000);
     arg[3] = 510_000 * 2; // one expiry off the grid: not periodic
     expect(asPeriodic({ ...p, arg: Float64Array.from(arg) }, 0)).toBeNull();
   });

@@ -14,7 +14,7 @@
 import type { TraceTables } from '../../tables/index.js';
 import { HrtimerKind, WakeupKind } from '../../tables/schema.js';
 import { Flags } from '../../tables/flags.js';
-import { isRunnableState } from '../../tables/taskState.js';
+import { isRunnableState, TaskState } from '../../tables/taskState.js';
 import type { AlignedScenario } from '../../align/types.js';
 import { Op, type Demand, type DemandTask, type GuestDemand, type PlatformCosts, type Program, type TaskSched } from './types.js';
 
@@ -337,6 +337,7 @@ function buildTask(tid: number, m: MachineThreads, ctx: BuildCtx, affinity: 'obs
   let first = -1;
   let firstIn = -1;
   let lastWakeTs = -1;
+  let exited = false;
   const charge = (to: number) => {
     const d = ctx.net ? ctx.net(lastCpu, lastIn, to) : to - lastIn;
     if (d > 0) b.push(Op.RUN, d);
@@ -372,6 +373,7 @@ function buildTask(tid: number, m: MachineThreads, ctx: BuildCtx, affinity: 'obs
         running = false;
         if (E.c[i]) implicitOuts++;
         else explicitOuts++;
+        if (a > 0 && (a & (TaskState.X | TaskState.Z | TaskState.x)) !== 0) exited = true;
         if (!isRunnableState(a)) {
           pendingSleep = true;
           blockedOut = true;
@@ -414,7 +416,9 @@ function buildTask(tid: number, m: MachineThreads, ctx: BuildCtx, affinity: 'obs
   // threads still is one).
   const hog = !slept && !woken && !blockedOut && explicitOuts >= Math.max(1, implicitOuts);
   const program = b.finish();
-  const periodic = hog ? null : asPeriodic(program, slackNs < 0 ? 0 : slackNs);
+  // A task that exited in the capture (cyclictest -D) stops after its last armed expiry; one that
+  // was only starved at the end keeps going.
+  const periodic = hog ? null : asPeriodic(program, slackNs < 0 ? 0 : slackNs, exited);
   // A periodic task replays from its first timer, not from its start-up (which may have run on
   // another CPU, e.g. cyclictest's main thread placing its measurement thread): it starts on the
   // CPU it ran on most, which keeps it on the vCPU it really used (wakeups stay on the previous CPU).
@@ -446,7 +450,7 @@ function mostUsedCpu(ix: Int32Array, E: EvStore): number | undefined {
  * from its own period (and skips missed periods like cyclictest) under another schedule, instead
  * of replaying only the expiries the captured schedule let it arm.
  */
-export function asPeriodic(p: Program, slackNs: number): Extract<DemandTask['behaviour'], { kind: 'periodic' }> | null {
+export function asPeriodic(p: Program, slackNs: number, exited = false): Extract<DemandTask['behaviour'], { kind: 'periodic' }> | null {
   const softs: number[] = [];
   const bursts: number[] = [];
   let run = 0;
@@ -481,7 +485,7 @@ export function asPeriodic(p: Program, slackNs: number): Extract<DemandTask['beh
   }
   bursts.sort((a, b) => a - b);
   const burstNs = bursts.length ? bursts[bursts.length >> 1]! : 0;
-  return { kind: 'periodic', periodNs: period, startNs: softs[0]!, burstNs, slackNs };
+  return { kind: 'periodic', periodNs: period, startNs: softs[0]!, burstNs, slackNs, ...(exited ? { endNs: softs[softs.length - 1]! } : {}) };
 }
 
 /** Extract the Demand of an aligned scenario. */

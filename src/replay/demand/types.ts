@@ -42,7 +42,17 @@ export type Behaviour =
    * from startNs, run burstNs (+ up to jitter x burstNs, seeded), sleep again. slackNs is the
    * hrtimer slack (50 us for SCHED_OTHER by default in Linux; 0 for RT).
    */
-  | { kind: 'periodic'; periodNs: number; startNs: number; burstNs: number; slackNs: number; jitter?: number; preemptDisabledNs?: number }
+  | {
+      kind: 'periodic';
+      periodNs: number;
+      startNs: number;
+      burstNs: number;
+      slackNs: number;
+      jitter?: number;
+      preemptDisabledNs?: number;
+      /** No expiry after this (trace-derived: the last one armed in the capture, when the task stopped before the window's end). */
+      endNs?: number;
+    }
   /** Bursts of burstNs every periodNs with a random phase: background daemons, kworkers. */
   | { kind: 'background'; periodNs: number; burstNs: number; startNs: number }
   /** Trace-derived op sequence. */

@@ -94,6 +94,8 @@ export class SimTask extends Entity {
             this.nextNs += b.periodNs;
             while (this.nextNs < nowNs) this.nextNs += b.periodNs;
           }
+          // The captured task stopped (cyclictest -D): no activations the capture could not have had.
+          if (b.endNs !== undefined && this.nextNs > b.endNs) return Op.END;
           this.k++;
           this.phase = 1;
           this.opArg = this.nextNs;
