@@ -44,6 +44,12 @@ export interface Trace {
   machines: TraceTables[];
 }
 
+/** The part of an event-table builder that `eventRow` fills: the columns all event tables share. */
+export interface EventRowBuilder {
+  row(): number;
+  c: { tsNs: Float64Array; seq: Uint32Array; cpu: Int32Array; pid: Int32Array; flags: Uint16Array };
+}
+
 interface ThreadSpan {
   tgid: number;
   comm: number;
@@ -92,6 +98,18 @@ export class MachineBuilder {
   /** Next arrival sequence number; every event row gets one. */
   seq(): number {
     return this.seqNext++;
+  }
+
+  /** Reserve a row in an event table and write the columns every event table shares. */
+  eventRow(t: EventRowBuilder, tsNs: number, cpu: number, pid: number, flags: number): number {
+    const i = t.row();
+    const c = t.c;
+    c.tsNs[i] = tsNs;
+    c.seq[i] = this.seqNext++;
+    c.cpu[i] = cpu;
+    c.pid[i] = pid;
+    c.flags[i] = flags;
+    return i;
   }
 
   str(s: string): number {

@@ -61,13 +61,8 @@ export function irq(kit: EventKit, kind: number, vectorName: string | undefined)
     }
   }
   return (data, view, rec, len, ts, cpu, pid, flags) => {
-    const i = t.row();
+    const i = b.eventRow(t, ts, cpu, pid, flags);
     const c = t.c;
-    c.tsNs[i] = ts;
-    c.seq[i] = b.seq();
-    c.cpu[i] = cpu;
-    c.pid[i] = pid;
-    c.flags[i] = flags;
     c.kind[i] = kind;
     c.event[i] = evId;
     const n = numR(view, rec);
@@ -130,13 +125,8 @@ export function hrtimer(kit: EventKit, kind: number): Decoder {
     return id;
   };
   return (data, view, rec, len, ts, cpu, pid, flags) => {
-    const i = t.row();
+    const i = b.eventRow(t, ts, cpu, pid, flags);
     const c = t.c;
-    c.tsNs[i] = ts;
-    c.seq[i] = b.seq();
-    c.cpu[i] = cpu;
-    c.pid[i] = pid;
-    c.flags[i] = flags;
     c.kind[i] = kind;
     if (addr) {
       addr(view, rec);

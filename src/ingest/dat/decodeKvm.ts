@@ -57,13 +57,8 @@ export function kvm(kit: EventKit, kind: number): Decoder {
     }
   }
   return (data, view, rec, len, ts, cpu, pid, flags) => {
-    const i = t.row();
+    const i = b.eventRow(t, ts, cpu, pid, flags);
     const c = t.c;
-    c.tsNs[i] = ts;
-    c.seq[i] = b.seq();
-    c.cpu[i] = cpu;
-    c.pid[i] = pid;
-    c.flags[i] = flags;
     c.kind[i] = kind;
     const detail = kit.render(data, view, rec, len);
     c.vcpuId[i] = vcpu(view, rec);

@@ -28,13 +28,8 @@ export function markers(kit: EventKit, kind: number): Decoder {
   };
   const printkText = (hi: number, lo: number): string | null => printk.get((BigInt(hi) << 32n) | BigInt(lo)) ?? null;
   return (data, view, rec, len, ts, cpu, pid, flags) => {
-    const i = t.row();
+    const i = b.eventRow(t, ts, cpu, pid, flags);
     const c = t.c;
-    c.tsNs[i] = ts;
-    c.seq[i] = b.seq();
-    c.cpu[i] = cpu;
-    c.pid[i] = pid;
-    c.flags[i] = flags;
     c.kind[i] = kind;
     if (ip) {
       ip(view, rec);
@@ -69,13 +64,8 @@ export function generic(kit: EventKit): Decoder {
   const t = b.generic;
   const evId = kit.nameId;
   return (data, view, rec, len, ts, cpu, pid, flags) => {
-    const i = t.row();
+    const i = b.eventRow(t, ts, cpu, pid, flags);
     const c = t.c;
-    c.tsNs[i] = ts;
-    c.seq[i] = b.seq();
-    c.cpu[i] = cpu;
-    c.pid[i] = pid;
-    c.flags[i] = flags;
     c.event[i] = evId;
     c.fields[i] = kit.raw(recordRef(data, view, rec, len, little));
   };

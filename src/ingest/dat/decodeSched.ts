@@ -57,13 +57,8 @@ export function schedSwitch(kit: EventKit): Decoder {
   const oNr = o32('next_prio');
   if (oState >= 0 && oPP >= 0 && oPr >= 0 && oNP >= 0 && oNr >= 0) {
     return (data, view, rec, len, ts, cpu, pid, flags) => {
-      const i = t.row();
+      const i = b.eventRow(t, ts, cpu, pid, flags);
       const c = t.c;
-      c.tsNs[i] = ts;
-      c.seq[i] = b.seq();
-      c.cpu[i] = cpu;
-      c.pid[i] = pid;
-      c.flags[i] = flags;
       const pc = prevComm(data, view, rec, len);
       const pp = view.getInt32(rec + oPP, little);
       const nc = nextComm(data, view, rec, len);
@@ -80,13 +75,8 @@ export function schedSwitch(kit: EventKit): Decoder {
     };
   }
   return (data, view, rec, len, ts, cpu, pid, flags) => {
-    const i = t.row();
+    const i = b.eventRow(t, ts, cpu, pid, flags);
     const c = t.c;
-    c.tsNs[i] = ts;
-    c.seq[i] = b.seq();
-    c.cpu[i] = cpu;
-    c.pid[i] = pid;
-    c.flags[i] = flags;
     const pc = prevComm(data, view, rec, len);
     const pp = prevPid(view, rec);
     const nc = nextComm(data, view, rec, len);
@@ -122,13 +112,8 @@ export function schedWakeup(kit: EventKit, kind: number): Decoder {
   const oTarget = o32('target_cpu');
   if (oPid >= 0 && oPrio >= 0 && oTarget >= 0 && !success) {
     return (data, view, rec, len, ts, cpu, pid, flags) => {
-      const i = t.row();
+      const i = b.eventRow(t, ts, cpu, pid, flags);
       const c = t.c;
-      c.tsNs[i] = ts;
-      c.seq[i] = b.seq();
-      c.cpu[i] = cpu;
-      c.pid[i] = pid;
-      c.flags[i] = flags;
       c.kind[i] = kind;
       const cm = comm(data, view, rec, len);
       const p = view.getInt32(rec + oPid, little);
@@ -141,13 +126,8 @@ export function schedWakeup(kit: EventKit, kind: number): Decoder {
     };
   }
   return (data, view, rec, len, ts, cpu, pid, flags) => {
-    const i = t.row();
+    const i = b.eventRow(t, ts, cpu, pid, flags);
     const c = t.c;
-    c.tsNs[i] = ts;
-    c.seq[i] = b.seq();
-    c.cpu[i] = cpu;
-    c.pid[i] = pid;
-    c.flags[i] = flags;
     c.kind[i] = kind;
     const cm = comm(data, view, rec, len);
     const p = tid(view, rec);
@@ -170,13 +150,8 @@ export function schedMigrate(kit: EventKit): Decoder {
   const orig = kit.num('orig_cpu') ?? NONE_NUM;
   const dest = kit.num('dest_cpu') ?? NONE_NUM;
   return (data, view, rec, len, ts, cpu, pid, flags) => {
-    const i = t.row();
+    const i = b.eventRow(t, ts, cpu, pid, flags);
     const c = t.c;
-    c.tsNs[i] = ts;
-    c.seq[i] = b.seq();
-    c.cpu[i] = cpu;
-    c.pid[i] = pid;
-    c.flags[i] = flags;
     const cm = comm(data, view, rec, len);
     const p = tid(view, rec);
     c.comm[i] = cm;
@@ -218,13 +193,8 @@ export function schedProcess(kit: EventKit, kind: number): Decoder {
   }
   const prio = kit.num('prio') ?? NONE_NUM;
   return (data, view, rec, len, ts, cpu, pid, flags) => {
-    const i = t.row();
+    const i = b.eventRow(t, ts, cpu, pid, flags);
     const c = t.c;
-    c.tsNs[i] = ts;
-    c.seq[i] = b.seq();
-    c.cpu[i] = cpu;
-    c.pid[i] = pid;
-    c.flags[i] = flags;
     c.kind[i] = kind;
     const cm = b.str(comm(data, view, rec, len));
     const p = tid(view, rec);

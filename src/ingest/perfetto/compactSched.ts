@@ -120,9 +120,8 @@ export function decodeCompactSched(r: WireReader, end: number, ms: MachineState,
     const ci = swComm.a[k]!;
     if (ci >= nIntern) { out.errors++; continue; }
     const tsNs = ts + tsOffsetNs;
-    const i = t.row();
+    const i = b.eventRow(t, tsNs, cpu, -1, Flags.UNKNOWN);
     const c = t.c;
-    c.tsNs[i] = tsNs; c.seq[i] = b.seq(); c.cpu[i] = cpu; c.pid[i] = -1; c.flags[i] = Flags.UNKNOWN;
     c.prevComm[i] = -1; c.prevPid[i] = -1; c.prevPrio[i] = -1; c.prevState[i] = swState.a[k]!;
     const comm = intern[ci]!;
     const pid = swPid.a[k]! | 0;
@@ -142,10 +141,8 @@ export function decodeCompactSched(r: WireReader, end: number, ms: MachineState,
     const ci = wkComm.a[k]!;
     if (ci >= nIntern) { out.errors++; continue; }
     const tsNs = ts + tsOffsetNs;
-    const i = w.row();
+    const i = b.eventRow(w, tsNs, cpu, -1, k < wkFlags.n ? flagsFromCommonFlags(wkFlags.a[k]!) : Flags.UNKNOWN);
     const c = w.c;
-    c.tsNs[i] = tsNs; c.seq[i] = b.seq(); c.cpu[i] = cpu; c.pid[i] = -1;
-    c.flags[i] = k < wkFlags.n ? flagsFromCommonFlags(wkFlags.a[k]!) : Flags.UNKNOWN;
     c.kind[i] = WakeupKind.WAKING;
     const comm = intern[ci]!;
     const tid = wkPid.a[k]! | 0;

@@ -64,8 +64,7 @@ function decodePayload(r: WireReader, end: number, id: number, ms: MachineState,
         }
       }
       const t = b.sched_switch;
-      const i = t.row();
-      t.c.tsNs[i] = ts; t.c.seq[i] = b.seq(); t.c.cpu[i] = cpu; t.c.pid[i] = pid; t.c.flags[i] = flags;
+      const i = b.eventRow(t, ts, cpu, pid, flags);
       t.c.prevComm[i] = prevComm; t.c.prevPid[i] = prevPid; t.c.prevPrio[i] = prevPrio;
       t.c.prevState[i] = prevState; // raw: decoded by kernel version once SystemInfo is known
       t.c.nextComm[i] = nextComm; t.c.nextPid[i] = nextPid; t.c.nextPrio[i] = nextPrio;
@@ -87,8 +86,7 @@ function decodePayload(r: WireReader, end: number, id: number, ms: MachineState,
         }
       }
       const t = b.sched_wakeup;
-      const i = t.row();
-      t.c.tsNs[i] = ts; t.c.seq[i] = b.seq(); t.c.cpu[i] = cpu; t.c.pid[i] = pid; t.c.flags[i] = flags;
+      const i = b.eventRow(t, ts, cpu, pid, flags);
       t.c.kind[i] = id === F.SCHED_WAKING ? WakeupKind.WAKING : id === F.SCHED_WAKEUP ? WakeupKind.WAKEUP : WakeupKind.WAKEUP_NEW;
       t.c.comm[i] = comm; t.c.tid[i] = tid; t.c.prio[i] = prio; t.c.targetCpu[i] = target; t.c.success[i] = success;
       return;
@@ -107,8 +105,7 @@ function decodePayload(r: WireReader, end: number, id: number, ms: MachineState,
         }
       }
       const t = b.sched_migrate;
-      const i = t.row();
-      t.c.tsNs[i] = ts; t.c.seq[i] = b.seq(); t.c.cpu[i] = cpu; t.c.pid[i] = pid; t.c.flags[i] = flags;
+      const i = b.eventRow(t, ts, cpu, pid, flags);
       t.c.comm[i] = comm; t.c.tid[i] = tid; t.c.prio[i] = prio; t.c.origCpu[i] = orig; t.c.destCpu[i] = dest;
       return;
     }
@@ -144,8 +141,7 @@ function decodePayload(r: WireReader, end: number, id: number, ms: MachineState,
       }
       if (text.endsWith('\n')) text = text.slice(0, -1);
       const t = b.markers;
-      const i = t.row();
-      t.c.tsNs[i] = ts; t.c.seq[i] = b.seq(); t.c.cpu[i] = cpu; t.c.pid[i] = pid; t.c.flags[i] = flags;
+      const i = b.eventRow(t, ts, cpu, pid, flags);
       t.c.kind[i] = MarkerKind.PRINT; t.c.ip[i] = ip; t.c.text[i] = text;
       return;
     }
@@ -160,8 +156,7 @@ function decodePayload(r: WireReader, end: number, id: number, ms: MachineState,
         else r.skip(tag & 7);
       }
       const t = b.markers;
-      const i = t.row();
-      t.c.tsNs[i] = ts; t.c.seq[i] = b.seq(); t.c.cpu[i] = cpu; t.c.pid[i] = pid; t.c.flags[i] = flags;
+      const i = b.eventRow(t, ts, cpu, pid, flags);
       t.c.kind[i] = MarkerKind.TRACING_MARK_WRITE; t.c.ip[i] = -1;
       t.c.text[i] = begin ? `B|${tpid}|${name}` : `E|${tpid}`;
       return;
@@ -230,8 +225,7 @@ function decodeProcess(r: WireReader, end: number, id: number, ms: MachineState,
     } else r.skip(wt);
   }
   const t = b.sched_process;
-  const i = t.row();
-  t.c.tsNs[i] = ts; t.c.seq[i] = b.seq(); t.c.cpu[i] = cpu; t.c.pid[i] = pid; t.c.flags[i] = flags;
+  const i = b.eventRow(t, ts, cpu, pid, flags);
   t.c.kind[i] = kind; t.c.comm[i] = comm; t.c.tid[i] = tid; t.c.prio[i] = prio;
   t.c.childComm[i] = childComm; t.c.childTid[i] = childTid;
   if (tgid >= 0) ms.tgids.set(tid, tgid);
@@ -272,8 +266,7 @@ function decodeIrq(r: WireReader, end: number, id: number, ms: MachineState, ts:
     name = b.str(SOFTIRQ_NAMES[num]!);
   }
   const t = b.irq;
-  const i = t.row();
-  t.c.tsNs[i] = ts; t.c.seq[i] = b.seq(); t.c.cpu[i] = cpu; t.c.pid[i] = pid; t.c.flags[i] = flags;
+  const i = b.eventRow(t, ts, cpu, pid, flags);
   t.c.kind[i] = kind; t.c.event[i] = b.str(event); t.c.num[i] = num; t.c.name[i] = name; t.c.ret[i] = ret;
 }
 
@@ -305,8 +298,7 @@ function decodeHrtimer(r: WireReader, end: number, id: number, ms: MachineState,
     } else r.skip(wt);
   }
   const t = b.hrtimer;
-  const i = t.row();
-  t.c.tsNs[i] = ts; t.c.seq[i] = b.seq(); t.c.cpu[i] = cpu; t.c.pid[i] = pid; t.c.flags[i] = flags;
+  const i = b.eventRow(t, ts, cpu, pid, flags);
   t.c.kind[i] = kind; t.c.hrtimer[i] = timer; t.c.function[i] = fn;
   t.c.expiresNs[i] = expires; t.c.softexpiresNs[i] = soft; t.c.nowNs[i] = now; t.c.mode[i] = mode;
 }
@@ -342,8 +334,7 @@ function decodeKvm(r: WireReader, end: number, id: number, ms: MachineState, ts:
   if (kind === KvmKind.VCPU_WAKEUP) value2 = (valid ? 1 : 0) | (waited ? 2 : 0);
   detail = parts.join(' ');
   const t = b.kvm;
-  const i = t.row();
-  t.c.tsNs[i] = ts; t.c.seq[i] = b.seq(); t.c.cpu[i] = cpu; t.c.pid[i] = pid; t.c.flags[i] = flags;
+  const i = b.eventRow(t, ts, cpu, pid, flags);
   t.c.kind[i] = kind; t.c.vcpuId[i] = -1; t.c.reason[i] = reason; t.c.vector[i] = -1; t.c.target[i] = target;
   t.c.value[i] = value; t.c.value2[i] = value2; t.c.detail[i] = detail;
 }

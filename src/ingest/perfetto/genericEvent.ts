@@ -116,12 +116,7 @@ export function emitNamedEvent(ms: MachineState, name: string, bag: FieldBag, ts
   const route = routeEvent(name);
   if (route.table === 'generic') {
     const g = b.generic;
-    const i = g.row();
-    g.c.tsNs[i] = tsNs;
-    g.c.seq[i] = b.seq();
-    g.c.cpu[i] = cpu;
-    g.c.pid[i] = pid;
-    g.c.flags[i] = flags;
+    const i = b.eventRow(g, tsNs, cpu, pid, flags);
     g.c.event[i] = b.str(name);
     g.c.fields[i] = bag.render();
     return;
@@ -129,12 +124,7 @@ export function emitNamedEvent(ms: MachineState, name: string, bag: FieldBag, ts
   const tb = b[route.table];
   const cols = tb.c as unknown as Record<string, { [k: number]: unknown }>;
   const spec = tb.spec.columns as Record<string, string>;
-  const i = tb.row();
-  cols['tsNs']![i] = tsNs;
-  cols['seq']![i] = b.seq();
-  cols['cpu']![i] = cpu;
-  cols['pid']![i] = pid;
-  cols['flags']![i] = flags;
+  const i = b.eventRow(tb, tsNs, cpu, pid, flags);
   if ('kind' in spec) cols['kind']![i] = route.kind;
   const alias = ALIASES[route.table] ?? {};
   for (const [col, type] of Object.entries(spec)) {
