@@ -1,4 +1,4 @@
-// Two opt-in refinements measured against the QEMU-TCG lab captures (docs/replay.md, Validation):
+// Two refinements measured against the QEMU-TCG lab captures (docs/replay.md, Validation):
 // EEVDF DELAY_DEQUEUE/DELAY_ZERO (sched-model.md §3.7) and the TCG guest's emulated
 // interrupt-exit -> switch path taken from the guest trace.
 import { describe, expect, it } from 'vitest';
@@ -39,7 +39,7 @@ function blockInDebtThenWake(delayDequeue: boolean, aV: number): Entity {
   return b;
 }
 
-describe('EEVDF DELAY_DEQUEUE (>= 6.12, opt-in)', () => {
+describe('EEVDF DELAY_DEQUEUE (>= 6.12)', () => {
   it('off: the debt survives any sleep (inflated by (W + w)/W at placement)', () => {
     const b = blockInDebtThenWake(false, 5 * MS);
     expect(b.vruntime).toBe(5 * MS + 2 * MS);
@@ -93,10 +93,14 @@ describe('EEVDF DELAY_DEQUEUE (>= 6.12, opt-in)', () => {
     expect(b.vruntime).toBe(2 * MS - 2 * MS);
   });
 
-  it('kernel versions: 6.12 and later have it', () => {
+  it('kernel versions: 6.12 and later have it; the replay turns it on from the host kernel unless told', () => {
     expect(kernelHasDelayDequeue('6.11.9')).toBe(false);
     expect(kernelHasDelayDequeue('6.12.0')).toBe(true);
     expect(kernelHasDelayDequeue('6.18.44-fc-v595')).toBe(true);
+    const d = (kernel: string): Demand => ({ name: 't', startNs: 0, durationNs: MS, host: { cpus: 1, kernel, hz: 1000, tasks: [] }, guests: [], warnings: [] });
+    expect(replayDemand(d('6.11.0'), vanillaPolicy()).params['hostDelayDequeue']).toBe(false);
+    expect(replayDemand(d('6.18.0'), vanillaPolicy()).params['hostDelayDequeue']).toBe(true);
+    expect(replayDemand(d('6.18.0'), vanillaPolicy(), { delayDequeue: false }).params['hostDelayDequeue']).toBe(false);
   });
 });
 
@@ -120,7 +124,7 @@ function wakeToSwitchNs(t: TraceTables, tid: number): number[] {
   return out;
 }
 
-describe('TCG guest: interrupt exit -> switch cost from the guest trace (opt-in)', () => {
+describe('TCG guest: interrupt exit -> switch cost from the guest trace', () => {
   const guest: GuestDemand = {
     name: 'g',
     vcpuTids: [100],
@@ -138,8 +142,8 @@ describe('TCG guest: interrupt exit -> switch cost from the guest trace (opt-in)
   const demand: Demand = { name: 't', startNs: 0, durationNs: 20 * MS, host: { cpus: 1, kernel: '6.1.0', hz: 1000, tasks: [] }, guests: [guest], warnings: [] };
 
   it('off: the guest switches in at its wakeup; on: the measured floor separates them', () => {
-    const off = wakeToSwitchNs(replayDemand(demand, vanillaPolicy()).trace.machines[1]!, 7);
-    const onR = replayDemand(demand, vanillaPolicy(), { tcgReschedFromTrace: true });
+    const off = wakeToSwitchNs(replayDemand(demand, vanillaPolicy(), { tcgReschedFromTrace: false }).trace.machines[1]!, 7);
+    const onR = replayDemand(demand, vanillaPolicy()); // on by default
     const on = wakeToSwitchNs(onR.trace.machines[1]!, 7);
     expect(off.length).toBeGreaterThan(15);
     expect(on.length).toBe(off.length);

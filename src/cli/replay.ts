@@ -60,8 +60,8 @@ export function addReplayOptions(cmd: Command): Command {
     .option('--posted-interrupts <on|off>', 'posted interrupts (APICv/AVIC): guest IPIs need no VM exit and do not boost under dynamic', 'on')
     .option('--wake-idle <on|off>', 'wake fair tasks on an idle CPU when their previous CPU is busy', 'on')
     .option('--run-to-parity <on|off>', 'host EEVDF RUN_TO_PARITY feature', 'on')
-    .option('--delay-dequeue <on|off>', 'host EEVDF DELAY_DEQUEUE/DELAY_ZERO of kernels >= 6.12: a task blocking in debt waits it off while asleep', 'off')
-    .option('--tcg-resched <on|off>', "TCG guests: charge the guest trace's sched_waking -> sched_switch floor (emulated interrupt exit + schedule) before a timer wakeup's switch", 'off')
+    .option('--delay-dequeue <on|off>', 'host EEVDF DELAY_DEQUEUE/DELAY_ZERO: a task blocking in debt waits it off while asleep (default: on for kernels >= 6.12)')
+    .option('--tcg-resched <on|off>', "TCG guests: charge the guest trace's sched_waking -> sched_switch floor (emulated interrupt exit + schedule) before a timer wakeup's switch", 'on')
     .option('--load-balance <on|off>', 'periodic load balancing between host CPUs', 'on')
     .option('--resched-ipi-ns <ns>', 'reschedule IPI latency', '1000')
     .option('--exit-ns <ns>', 'VM exit + entry cost charged to the vCPU thread', '1500')
@@ -114,8 +114,8 @@ export function parseReplayOptions(o: ReplayCliOpts): ParsedReplayOptions {
     postedInterrupts: onOff('--posted-interrupts', o.postedInterrupts ?? 'on')!,
     wakeIdle: onOff('--wake-idle', o.wakeIdle ?? 'on')!,
     runToParity: onOff('--run-to-parity', o.runToParity ?? 'on')!,
-    delayDequeue: onOff('--delay-dequeue', o.delayDequeue ?? 'off')!,
-    tcgReschedFromTrace: onOff('--tcg-resched', o.tcgResched ?? 'off')!,
+    ...(o.delayDequeue !== undefined ? { delayDequeue: onOff('--delay-dequeue', o.delayDequeue)! } : {}),
+    tcgReschedFromTrace: onOff('--tcg-resched', o.tcgResched ?? 'on')!,
     loadBalance: onOff('--load-balance', o.loadBalance ?? 'on')!,
     reschedIpiNs: int('--resched-ipi-ns', o.reschedIpiNs ?? '1000')!,
     kvm: { haltPollNs: int('--halt-poll-ns', o.haltPollNs ?? '200000')! },

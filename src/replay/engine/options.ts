@@ -42,11 +42,7 @@ export interface EngineOptions {
   loadBalance: boolean;
   /** Host EEVDF RUN_TO_PARITY feature. */
   runToParity: boolean;
-  /**
-   * Host EEVDF DELAY_DEQUEUE/DELAY_ZERO (kernels >= 6.12 have it). null/false = off (6.6-6.11 lag
-   * rules): on the lab's 6.18 captures it brought the static rows closer and the vanilla rows
-   * further (docs/replay.md), so it is opt-in until the difference is understood.
-   */
+  /** Host EEVDF DELAY_DEQUEUE/DELAY_ZERO; null = from the host kernel version (>= 6.12 has it). */
   delayDequeue: boolean | null;
   /** Timer hard expiry -> wakeup delay on the host; null = measured from the trace (0 for synthetic demand). */
   timerWakeNs: number | null;
@@ -59,8 +55,7 @@ export interface EngineOptions {
   guestCostsFromTrace: boolean;
   /**
    * TCG guests: charge the guest trace's sched_waking -> sched_switch floor (emulated interrupt
-   * exit + __schedule) between a timer interrupt's wakeup and the switch it causes. Off by default:
-   * on the lab captures it moves every guest median closer but the vanilla mean and p99 further.
+   * exit + __schedule) between a timer interrupt's wakeup and the switch it causes.
    */
   tcgReschedFromTrace: boolean;
   kvm: KvmParams;
@@ -93,7 +88,7 @@ export function defaultEngineOptions(): EngineOptions {
     timerWakeNs: null,
     wakeSwitchNs: null,
     guestCostsFromTrace: false,
-    tcgReschedFromTrace: false,
+    tcgReschedFromTrace: true,
     kvm: { ...DEFAULT_KVM },
     costs: { ...DEFAULT_COSTS },
   };

@@ -4,8 +4,8 @@
 // a pCPU, accumulated guest-mode time for a vCPU (so steal time is never charged to guest tasks).
 //
 // Assumptions recorded in the replay params: flat hierarchy (no cgroups), no CFS buddies, EEVDF
-// without PREEMPT_SHORT (6.6-6.11 semantics; DELAY_DEQUEUE only when asked for, with delayed
-// entities leaving once eligible rather than when picked), no fair deadline server.
+// without PREEMPT_SHORT, DELAY_DEQUEUE for >= 6.12 (delayed entities leave once eligible rather
+// than when picked), no fair deadline server.
 
 import { Entity, Policy } from './entity.js';
 import type { ResolvedSched } from './params.js';

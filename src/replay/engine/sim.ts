@@ -102,7 +102,7 @@ export class Simulator {
       wakeIdle: opt.wakeIdle,
       slice070: kernelHasSlice070(h.kernel),
       runToParity: opt.runToParity,
-      delayDequeue: opt.delayDequeue ?? false,
+      delayDequeue: opt.delayDequeue ?? kver >= 6012,
     });
     this.hostOut = new TraceOut('replay:host', 'host', h.cpus, h.kernel);
     for (let c = 0; c < h.cpus; c++) this.cpus.push({ id: c, rq: new RunQueue(c, this.hs, this.rtThrottle), running: null, reschedQueued: false });
@@ -129,7 +129,7 @@ export class Simulator {
 
   private addGuest(d: GuestDemand, gi: number): void {
     const fair = d.fair ?? fairModeForKernel(d.kernel) ?? 'cfs';
-    const sched = resolveSched({ ...defaultSchedParams(d.vcpuTids.length, fair, d.hz), slice070: kernelHasSlice070(d.kernel), delayDequeue: this.opt.delayDequeue === true && kernelHasDelayDequeue(d.kernel) });
+    const sched = resolveSched({ ...defaultSchedParams(d.vcpuTids.length, fair, d.hz), slice070: kernelHasSlice070(d.kernel), delayDequeue: this.opt.delayDequeue !== false && kernelHasDelayDequeue(d.kernel) });
     const out = new TraceOut(`replay:${d.name}`, d.name, d.vcpuTids.length, d.kernel);
     // Guest kernel path costs: the options, or what the guest trace shows when it is slower
     // (TCG emulates them): the interrupt part of timer expiry -> waking, and the waking -> switch-in floor.
@@ -241,6 +241,7 @@ export class Simulator {
       events: this.events,
       params: {
         hostFair: this.hs.fair,
+        hostDelayDequeue: this.hs.fair === 'eevdf' && this.hs.delayDequeue,
         hostHz: this.hs.hz,
         hostCpus: this.hs.cpus,
         hostLatencyNs: this.hs.latencyNs,
