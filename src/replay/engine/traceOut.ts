@@ -1,6 +1,6 @@
 // Writes the replayed schedule as ordinary trace tables (one MachineBuilder per machine), so
 // latency measurement, timelines and writers work on a replay as on a capture.
-import { MachineBuilder, type TraceTables } from '../../tables/index.js';
+import { Flags, MachineBuilder, type TraceTables } from '../../tables/index.js';
 import { HrtimerKind, WakeupKind } from '../../tables/schema.js';
 
 export class TraceOut {
@@ -30,16 +30,11 @@ export class TraceOut {
   /** pid -1 = idle (swapper/cpu). prevState: canonical mask (0 = R, 1 = S). */
   sched_switch(tsNs: number, cpu: number, prevPid: number, prevComm: number, prevPrio: number, prevState: number, nextPid: number, nextComm: number, nextPrio: number): void {
     const t = this.b.sched_switch;
-    const i = t.row();
     const pp = prevPid < 0 ? 0 : prevPid;
     const np = nextPid < 0 ? 0 : nextPid;
     const pc = prevPid < 0 ? this.idleComm[cpu]! : prevComm;
     const nc = nextPid < 0 ? this.idleComm[cpu]! : nextComm;
-    t.c.tsNs[i] = tsNs;
-    t.c.seq[i] = this.b.seq();
-    t.c.cpu[i] = cpu;
-    t.c.pid[i] = pp;
-    t.c.flags[i] = 0xffff;
+    const i = this.b.eventRow(t, tsNs, cpu, pp, Flags.UNKNOWN);
     t.c.prevComm[i] = pc;
     t.c.prevPid[i] = pp;
     t.c.prevPrio[i] = prevPid < 0 ? 120 : prevPrio;
@@ -53,12 +48,7 @@ export class TraceOut {
 
   sched_waking(tsNs: number, cpu: number, curPid: number, pid: number, comm: number, prio: number, targetCpu: number): void {
     const t = this.b.sched_wakeup;
-    const i = t.row();
-    t.c.tsNs[i] = tsNs;
-    t.c.seq[i] = this.b.seq();
-    t.c.cpu[i] = cpu;
-    t.c.pid[i] = curPid < 0 ? 0 : curPid;
-    t.c.flags[i] = 0xffff;
+    const i = this.b.eventRow(t, tsNs, cpu, curPid < 0 ? 0 : curPid, Flags.UNKNOWN);
     t.c.kind[i] = WakeupKind.WAKING;
     t.c.comm[i] = comm;
     t.c.tid[i] = pid;
@@ -71,12 +61,7 @@ export class TraceOut {
 
   hrtimer_start(tsNs: number, cpu: number, pid: number, timerId: number, softNs: number, hardNs: number): void {
     const t = this.b.hrtimer;
-    const i = t.row();
-    t.c.tsNs[i] = tsNs;
-    t.c.seq[i] = this.b.seq();
-    t.c.cpu[i] = cpu;
-    t.c.pid[i] = pid;
-    t.c.flags[i] = 0xffff;
+    const i = this.b.eventRow(t, tsNs, cpu, pid, Flags.UNKNOWN);
     t.c.kind[i] = HrtimerKind.START;
     t.c.hrtimer[i] = timerId;
     t.c.function[i] = this.fnWakeup;
