@@ -1,4 +1,4 @@
-import { MachineBuilder, ProcessKind, type Table, type TraceTables } from '../../tables/index.js';
+import { MachineBuilder, ProcessKind, type TraceTables } from '../../tables/index.js';
 import { TidSet, type TreeThread } from './machineState.js';
 
 // The threads table (comm over time per tid) from the finished, time-sorted event tables.
@@ -48,43 +48,20 @@ export function buildThreads(t: TraceTables, tree: readonly TreeThread[], tgids:
   const wk = t.sched_wakeup.cols;
   const mg = t.sched_migrate.cols;
   const pr = t.sched_process.cols;
-  const tabs: Table[] = [t.sched_switch, t.sched_wakeup, t.sched_migrate, t.sched_process] as unknown as Table[];
-  const ts = [sw.tsNs, wk.tsNs, mg.tsNs, pr.tsNs];
-  const seq = [sw.seq, wk.seq, mg.seq, pr.seq];
-  const cpu = [sw.cpu, wk.cpu, mg.cpu, pr.cpu];
-  const order = tabs.map((tab, j) => canonicalOrder(ts[j]!, cpu[j]!, seq[j]!, tab.length));
-  // The head row of each table, cached in typed arrays: each step compares four cached keys and
-  // re-reads only the table it advanced.
-  const ptr = new Int32Array(4);
-  const hRow = new Int32Array(4).fill(-1);
-  const hTs = new Float64Array(4);
-  const hCpu = new Int32Array(4);
-  const hSeq = new Float64Array(4);
-  const loadHead = (j: number) => {
-    if (ptr[j]! >= tabs[j]!.length) {
-      hRow[j] = -1;
-      return;
-    }
-    const o = order[j];
-    const i = o ? o[ptr[j]!]! : ptr[j]!;
-    hRow[j] = i;
-    hTs[j] = ts[j]![i]!;
-    hCpu[j] = cpu[j]![i]!;
-    hSeq[j] = seq[j]![i]!;
-  };
-  for (let j = 0; j < 4; j++) loadHead(j);
-  for (;;) {
-    let k = -1;
-    for (let j = 0; j < 4; j++) {
-      if (hRow[j]! < 0) continue;
-      if (k < 0 || before(hTs[j]!, hCpu[j]!, hSeq[j]!, hTs[k]!, hCpu[k]!, hSeq[k]!)) k = j;
-    }
-    if (k < 0) break;
-    const kr = hRow[k]!;
-    ptr[k]!++;
-    loadHead(k);
-    const i = kr;
-    const time = ts[k]![i]!;
+  // Sightings in (tsNs, cpu, seq) order over the four tables: each table in canonical order,
+  // then merged pairwise, (switch+wakeup) with (migrate+process), in tight two-way loops over
+  // typed key arrays; a row is coded as row * 4 + table (tables stay far below 2^30 rows). Ties go to the lower table.
+  const merged = mergeStreams(
+    mergeStreams(stream(0, sw.tsNs, sw.cpu, sw.seq, t.sched_switch.length), stream(1, wk.tsNs, wk.cpu, wk.seq, t.sched_wakeup.length)),
+    mergeStreams(stream(2, mg.tsNs, mg.cpu, mg.seq, t.sched_migrate.length), stream(3, pr.tsNs, pr.cpu, pr.seq, t.sched_process.length)),
+  );
+  const codes = merged.code;
+  const times = merged.ts;
+  for (let m = 0; m < merged.n; m++) {
+    const code = codes[m]!;
+    const k = code & 3;
+    const i = code >>> 2;
+    const time = times[m]!;
     if (k === 0) {
       see(sw.prevPid[i]!, sw.prevComm[i]!, time);
       see(sw.nextPid[i]!, sw.nextComm[i]!, time);
@@ -129,6 +106,65 @@ export function buildThreads(t: TraceTables, tree: readonly TreeThread[], tgids:
 
 // Same-instant events on different CPUs are ordered by CPU, not by arrival (seq), so the threads
 // table does not depend on how bundles were cut: tid 0 is 'swapper/N' on every CPU at once.
+
+/** Rows of one or more tables in (tsNs, cpu, seq) order, with their keys laid out sequentially. */
+interface Stream {
+  code: Uint32Array;
+  ts: Float64Array;
+  cpu: Int32Array;
+  seq: Uint32Array;
+  n: number;
+}
+
+function stream(table: number, ts: Float64Array, cpu: Int32Array, seq: Uint32Array, n: number): Stream {
+  const order = canonicalOrder(ts, cpu, seq, n);
+  const code = new Uint32Array(n);
+  if (!order) {
+    for (let i = 0; i < n; i++) code[i] = i * 4 + table;
+    return { code, ts, cpu, seq, n };
+  }
+  const ots = new Float64Array(n);
+  const ocpu = new Int32Array(n);
+  const oseq = new Uint32Array(n);
+  for (let k = 0; k < n; k++) {
+    const i = order[k]!;
+    code[k] = i * 4 + table;
+    ots[k] = ts[i]!;
+    ocpu[k] = cpu[i]!;
+    oseq[k] = seq[i]!;
+  }
+  return { code, ts: ots, cpu: ocpu, seq: oseq, n };
+}
+
+/** Stable two-way merge: on equal keys `a` (the lower tables) goes first. */
+function mergeStreams(a: Stream, b: Stream): Stream {
+  if (b.n === 0) return a;
+  if (a.n === 0) return b;
+  const n = a.n + b.n;
+  const code = new Uint32Array(n);
+  const ts = new Float64Array(n);
+  const cpu = new Int32Array(n);
+  const seq = new Uint32Array(n);
+  // Locals, not a.ts[i]: property loads in the loop cost more than the merge itself.
+  const aCode = a.code, aTs = a.ts, aCpu = a.cpu, aSeq = a.seq, aN = a.n;
+  const bCode = b.code, bTs = b.ts, bCpu = b.cpu, bSeq = b.seq, bN = b.n;
+  let i = 0;
+  let j = 0;
+  let o = 0;
+  while (i < aN && j < bN) {
+    const ta = aTs[i]!;
+    const tb = bTs[j]!;
+    if (tb < ta || (tb === ta && before(tb, bCpu[j]!, bSeq[j]!, ta, aCpu[i]!, aSeq[i]!))) {
+      code[o] = bCode[j]!; ts[o] = tb; cpu[o] = bCpu[j]!; seq[o++] = bSeq[j++]!;
+    } else {
+      code[o] = aCode[i]!; ts[o] = ta; cpu[o] = aCpu[i]!; seq[o++] = aSeq[i++]!;
+    }
+  }
+  for (; i < aN; i++, o++) { code[o] = aCode[i]!; ts[o] = aTs[i]!; cpu[o] = aCpu[i]!; seq[o] = aSeq[i]!; }
+  for (; j < bN; j++, o++) { code[o] = bCode[j]!; ts[o] = bTs[j]!; cpu[o] = bCpu[j]!; seq[o] = bSeq[j]!; }
+  return { code, ts, cpu, seq, n };
+}
+
 function before(t1: number, c1: number, s1: number, t2: number, c2: number, s2: number): boolean {
   return t1 < t2 || (t1 === t2 && (c1 < c2 || (c1 === c2 && s1 < s2)));
 }
