@@ -1,6 +1,6 @@
 import { inflateSync } from 'node:zlib';
 import { Cursor, DatFormatError } from './cursor.js';
-import { zstdFrames, type ZstdDecoder } from './zstd.js';
+import { zstdFrames, zstdFramesAsync, type ZstdDecoder } from './zstd.js';
 import { decodeOption, emptyOptions, Opt, type DatCpuData, type DatOptions } from './options.js';
 
 // The file structure of a trace-cmd .dat (formats.md §3.1-3.4): everything but the event data.
@@ -317,7 +317,15 @@ function parseV7(c: Cursor, l: DatLayout): void {
  * One CPU's ring-buffer pages as contiguous bytes: the file slice, or the decompressed chunks.
  * Truncation keeps what is intact and reports the rest in `problems`.
  */
-export function cpuPages(bytes: Uint8Array, l: DatLayout, buf: DatBuffer, cd: DatCpuData, problems: string[]): Uint8Array {
+export function cpuPages(
+  bytes: Uint8Array,
+  l: DatLayout,
+  buf: DatBuffer,
+  cd: DatCpuData,
+  problems: string[],
+  /** Pages decompressed ahead by prefetchZstdPages(). */
+  prefetched?: Map<DatCpuData, Uint8Array>,
+): Uint8Array {
   const where = `CPU ${cd.cpu}${buf.name ? ` of buffer "${buf.name}"` : ''}`;
   if (cd.size === 0) return new Uint8Array(0);
   if (cd.offset >= bytes.length) {
@@ -333,27 +341,13 @@ export function cpuPages(bytes: Uint8Array, l: DatLayout, buf: DatBuffer, cd: Da
     }
     return bytes.subarray(cd.offset, end);
   }
-  // The recorded size leaves out the chunk-count word, so bound the chunks by the file instead.
-  const c = new Cursor(bytes, l.little, cd.offset);
-  const frames: Uint8Array[] = [];
-  const sizes: number[] = [];
-  const ats: number[] = [];
-  try {
-    const n = c.u32('chunk count');
-    for (let i = 0; i < n; i++) {
-      const at = c.pos;
-      const comp = c.u32('chunk compressed size');
-      const raw = c.u32('chunk size');
-      // trace-cmd writes 10-page chunks; anything huge is corruption, not data to allocate for.
-      if (raw > MAX_CHUNK) c.fail(`chunk claims ${raw} uncompressed bytes`, at);
-      frames.push(c.bytesN(comp, 'compressed chunk'));
-      sizes.push(raw);
-      ats.push(at);
-    }
-  } catch (e) {
-    if (!(e instanceof DatFormatError)) throw e;
-    problems.push(`${where}: ${e.message} at byte ${e.offset}; the pages before it are read`);
+  const ready = prefetched?.get(cd);
+  if (ready) {
+    l.zstdDecoder = 'zstd-cli';
+    return ready;
   }
+  const { frames, sizes, ats, error } = compressedChunks(bytes, l, cd);
+  if (error) problems.push(`${where}: ${error}`);
   let parts: Uint8Array[] = [];
   const oneByOne = () => {
     parts = [];
@@ -399,3 +393,55 @@ export function cpuPages(bytes: Uint8Array, l: DatLayout, buf: DatBuffer, cd: Da
   return out;
 }
 
+
+/** One CPU's compressed chunks; `error` says where the chunk list broke off (the chunks before it are kept). */
+function compressedChunks(bytes: Uint8Array, l: DatLayout, cd: DatCpuData): { frames: Uint8Array[]; sizes: number[]; ats: number[]; error: string | null } {
+  // The recorded size leaves out the chunk-count word, so bound the chunks by the file instead.
+  const c = new Cursor(bytes, l.little, cd.offset);
+  const frames: Uint8Array[] = [];
+  const sizes: number[] = [];
+  const ats: number[] = [];
+  try {
+    const n = c.u32('chunk count');
+    for (let i = 0; i < n; i++) {
+      const at = c.pos;
+      const comp = c.u32('chunk compressed size');
+      const raw = c.u32('chunk size');
+      // trace-cmd writes 10-page chunks; anything huge is corruption, not data to allocate for.
+      if (raw > MAX_CHUNK) c.fail(`chunk claims ${raw} uncompressed bytes`, at);
+      frames.push(c.bytesN(comp, 'compressed chunk'));
+      sizes.push(raw);
+      ats.push(at);
+    }
+  } catch (e) {
+    if (!(e instanceof DatFormatError)) throw e;
+    return { frames, sizes, ats, error: `${e.message} at byte ${e.offset}; the pages before it are read` };
+  }
+  return { frames, sizes, ats, error: null };
+}
+
+/**
+ * Start the zstd command on every CPU's chunks at once, so that they decompress in parallel on
+ * the other cores while this thread waits or works. Only intact chunk lists the command fully
+ * decodes are returned; cpuPages() handles the rest (and every problem report) as before.
+ */
+export async function prefetchZstdPages(bytes: Uint8Array, l: DatLayout): Promise<Map<DatCpuData, Uint8Array>> {
+  const out = new Map<DatCpuData, Uint8Array>();
+  if (l.compression !== 'zstd') return out;
+  const jobs: Promise<void>[] = [];
+  for (const buf of l.buffers) {
+    if (!buf.compressed) continue;
+    for (const cd of buf.cpus) {
+      if (cd.size === 0 || cd.offset >= bytes.length) continue;
+      const { frames, sizes, error } = compressedChunks(bytes, l, cd);
+      if (error) continue;
+      jobs.push(
+        zstdFramesAsync(frames, sizes).then((pages) => {
+          if (pages) out.set(cd, pages);
+        }),
+      );
+    }
+  }
+  await Promise.all(jobs);
+  return out;
+}

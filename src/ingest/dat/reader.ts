@@ -3,7 +3,8 @@ import { detectCompression, readAllBytes, readHead, InputError } from '../open.j
 import type { IngestOptions } from '../registry.js';
 import { Flags, MachineBuilder, kernelMajorMinor, type Trace } from '../../tables/index.js';
 import { DatFormatError } from './cursor.js';
-import { cpuPages, parseLayout, selectedClock, type DatBuffer, type DatLayout } from './layout.js';
+import { cpuPages, parseLayout, prefetchZstdPages, selectedClock, type DatBuffer, type DatLayout } from './layout.js';
+import type { DatCpuData } from './options.js';
 import { parseHeaderPage } from './formatFile.js';
 import { FormatIndex } from './formatIndex.js';
 import { lostWindows, recordAt } from './lostWindows.js';
@@ -26,7 +27,7 @@ export async function readDat(path: string, opts: IngestOptions = {}): Promise<T
   const bytes = comp === 'none' ? await readFile(path).catch(() => readAllBytes(path)) : await readAllBytes(path);
   const layout = layoutOf(bytes, path);
   if (layout.latencyText !== null) return readLatencyText(path, layout.latencyText, opts);
-  return decodeLayout(bytes, layout, path, opts);
+  return decodeLayout(bytes, layout, path, opts, await prefetchZstdPages(bytes, layout));
 }
 
 /** Decode a whole .dat held in memory (no I/O). Latency-format files give an empty machine and a warning. */
@@ -43,11 +44,11 @@ function layoutOf(bytes: Uint8Array, source: string): DatLayout {
   }
 }
 
-function decodeLayout(bytes: Uint8Array, layout: DatLayout, source: string, opts: IngestOptions): Trace {
+function decodeLayout(bytes: Uint8Array, layout: DatLayout, source: string, opts: IngestOptions, prefetched?: Map<DatCpuData, Uint8Array>): Trace {
   const b = new MachineBuilder(source, 'trace-cmd-dat');
   if (opts.machine) b.meta.machine = opts.machine;
   try {
-    decodeInto(b, bytes, layout, source, opts);
+    decodeInto(b, bytes, layout, source, opts, prefetched);
   } catch (e) {
     if (e instanceof DatFormatError) throw new InputError(source, e.message, { offset: e.offset });
     throw e;
@@ -92,7 +93,7 @@ function dataBuffers(l: DatLayout, b: MachineBuilder): DatBuffer[] {
   return list;
 }
 
-function decodeInto(b: MachineBuilder, bytes: Uint8Array, l: DatLayout, source: string, opts: IngestOptions): void {
+function decodeInto(b: MachineBuilder, bytes: Uint8Array, l: DatLayout, source: string, opts: IngestOptions, prefetched?: Map<DatCpuData, Uint8Array>): void {
   const o = l.options;
   const meta = b.meta;
   meta.formatDetail = `trace-cmd dat v${l.version}${l.compression !== 'none' ? ' ' + l.compression : ''}`;
@@ -149,7 +150,7 @@ function decodeInto(b: MachineBuilder, bytes: Uint8Array, l: DatLayout, source: 
   for (const buf of buffers) {
     let n = 0;
     for (const cd of [...buf.cpus].sort((x, y) => x.cpu - y.cpu)) {
-      const pages = cpuPages(bytes, l, buf, cd, problems);
+      const pages = cpuPages(bytes, l, buf, cd, problems, prefetched);
       const before = losses.length;
       const cr = scanCpuPages(pages, cd.cpu, l.little, ph, buf.pageSize, losses, buf.compressed ? -1 : cd.offset);
       for (let k = before; k < losses.length; k++) losses[k]!.src = cpus.length;

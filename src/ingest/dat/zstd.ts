@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,4 +54,34 @@ export function zstdFrames(frames: Uint8Array[], sizes: number[]): { out: Uint8A
     // Corrupt input: fall through so that fzstd pinpoints the bad frame.
   }
   return { out: frames.map((f, i) => fzstdDecompress(f, new Uint8Array(sizes[i]!))), decoder: 'fzstd' };
+}
+
+/**
+ * The zstd command on a background process, so that several CPUs' data decompress at once on
+ * other cores (the sync path above runs them one after another). Output is read from a pipe
+ * straight into one buffer of the known total size. Resolves null whenever the result would not
+ * equal zstdFrames()'s (no command, too small, failure, wrong size): the caller then uses it.
+ */
+export function zstdFramesAsync(frames: Uint8Array[], sizes: number[]): Promise<Uint8Array | null> {
+  let total = 0;
+  for (const f of frames) total += f.length;
+  if (nativeZstd || total < CLI_MIN_BYTES || !zstdCli()) return Promise.resolve(null);
+  let want = 0;
+  for (const s of sizes) want += s;
+  return new Promise((resolve) => {
+    const out = new Uint8Array(want);
+    let o = 0;
+    let ok = true;
+    const child = spawn('zstd', ['-d', '-q', '-c'], { stdio: ['pipe', 'pipe', 'ignore'] });
+    child.on('error', () => resolve(null));
+    child.stdin.on('error', () => (ok = false));
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (o + chunk.length > want) ok = false;
+      else out.set(chunk, o);
+      o += chunk.length;
+    });
+    child.on('close', (code) => resolve(ok && code === 0 && o === want ? out : null));
+    for (const f of frames) child.stdin.write(f);
+    child.stdin.end();
+  });
 }
