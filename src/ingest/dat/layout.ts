@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { inflateSync } from 'node:zlib';
 import { Cursor, DatFormatError } from './cursor.js';
 import { zstdFrames, zstdFramesAsync, type ZstdDecoder } from './zstd.js';
@@ -428,20 +429,22 @@ function compressedChunks(bytes: Uint8Array, l: DatLayout, cd: DatCpuData): { fr
 export async function prefetchZstdPages(bytes: Uint8Array, l: DatLayout): Promise<Map<DatCpuData, Uint8Array>> {
   const out = new Map<DatCpuData, Uint8Array>();
   if (l.compression !== 'zstd') return out;
-  const jobs: Promise<void>[] = [];
+  const todo: DatCpuData[] = [];
   for (const buf of l.buffers) {
     if (!buf.compressed) continue;
-    for (const cd of buf.cpus) {
-      if (cd.size === 0 || cd.offset >= bytes.length) continue;
+    for (const cd of buf.cpus) if (cd.size > 0 && cd.offset < bytes.length) todo.push(cd);
+  }
+  // One process per core at a time: a 64-CPU trace must not start 64 processes at once.
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < todo.length) {
+      const cd = todo[next++]!;
       const { frames, sizes, error } = compressedChunks(bytes, l, cd);
       if (error) continue;
-      jobs.push(
-        zstdFramesAsync(frames, sizes).then((pages) => {
-          if (pages) out.set(cd, pages);
-        }),
-      );
+      const pages = await zstdFramesAsync(frames, sizes);
+      if (pages) out.set(cd, pages);
     }
-  }
-  await Promise.all(jobs);
+  };
+  await Promise.all(Array.from({ length: Math.min(todo.length, Math.max(2, availableParallelism())) }, worker));
   return out;
 }
