@@ -12,7 +12,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readDat } from '../src/ingest/dat/index.js';
+import { createHash } from 'node:crypto';
+import { readDat, readDatBytes } from '../src/ingest/dat/index.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DEFAULT = '/tmp/vcpu-replay-dat-bench/big.dat';
@@ -77,6 +78,22 @@ function timeTraceCmd(f: string, runs: number): { wallMs: number; cpuMs: number 
   return best;
 }
 
+/** Hash of a machine's meta and every column: readDat() decompresses v7 zstd on background
+ * processes, readDatBytes() synchronously; the fixtures in test/ are too small for the former. */
+function machineDigest(m: unknown): string {
+  const h = createHash('sha256');
+  const walk = (v: unknown): void => {
+    if (v === null || typeof v !== 'object') return void h.update(JSON.stringify(v) ?? 'undefined');
+    if (ArrayBuffer.isView(v)) return void h.update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+    for (const k of Object.keys(v).sort()) {
+      h.update(k);
+      walk((v as Record<string, unknown>)[k]);
+    }
+  };
+  walk(m);
+  return h.digest('hex');
+}
+
 export async function run(): Promise<Record<string, number | string>> {
   const f = ensureFile();
   if (!f) return { skipped: `no bench file: set DAT_BENCH_FILE or run as root to record ${DEFAULT}` };
@@ -86,6 +103,8 @@ export async function run(): Promise<Record<string, number | string>> {
     ['v7 zstd', f],
     ['v6 uncompressed', ensureV6(f)],
   ];
+  const async = machineDigest((await readDat(f)).machines[0]);
+  out['v7 zstd: readDat == readDatBytes'] = async === machineDigest(readDatBytes(readFileSync(f), f).machines[0]) ? 'yes' : 'NO';
   for (const [name, file] of variants) {
     if (!file) continue;
     await timeReader(file, 1); // warm-up: JIT and page cache
