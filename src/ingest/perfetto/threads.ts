@@ -52,20 +52,23 @@ export function buildThreads(t: TraceTables, tree: readonly TreeThread[], tgids:
   // then merged pairwise, (switch+wakeup) with (migrate+process), in tight two-way loops over
   // typed key arrays; a row is coded as row * 4 + table (tables stay far below 2^30 rows). Ties go to the lower table.
   const merged = mergeStreams(
-    mergeStreams(stream(0, sw.tsNs, sw.cpu, sw.seq, t.sched_switch.length), stream(1, wk.tsNs, wk.cpu, wk.seq, t.sched_wakeup.length)),
-    mergeStreams(stream(2, mg.tsNs, mg.cpu, mg.seq, t.sched_migrate.length), stream(3, pr.tsNs, pr.cpu, pr.seq, t.sched_process.length)),
+    mergeStreams(stream(0, sw.tsNs, sw.cpu, sw.seq, t.sched_switch.length), stream(1, wk.tsNs, wk.cpu, wk.seq, t.sched_wakeup.length), true),
+    mergeStreams(stream(2, mg.tsNs, mg.cpu, mg.seq, t.sched_migrate.length), stream(3, pr.tsNs, pr.cpu, pr.seq, t.sched_process.length), true),
+    false,
   );
   const codes = merged.code;
   const times = merged.ts;
+  const swPrevPid = sw.prevPid, swPrevComm = sw.prevComm, swNextPid = sw.nextPid, swNextComm = sw.nextComm;
+  const wkTid = wk.tid, wkComm = wk.comm;
   for (let m = 0; m < merged.n; m++) {
     const code = codes[m]!;
     const k = code & 3;
     const i = code >>> 2;
     const time = times[m]!;
     if (k === 0) {
-      see(sw.prevPid[i]!, sw.prevComm[i]!, time);
-      see(sw.nextPid[i]!, sw.nextComm[i]!, time);
-    } else if (k === 1) see(wk.tid[i]!, wk.comm[i]!, time);
+      see(swPrevPid[i]!, swPrevComm[i]!, time);
+      see(swNextPid[i]!, swNextComm[i]!, time);
+    } else if (k === 1) see(wkTid[i]!, wkComm[i]!, time);
     else if (k === 2) see(mg.tid[i]!, mg.comm[i]!, time);
     else {
       switch (pr.kind[i]) {
@@ -136,34 +139,54 @@ function stream(table: number, ts: Float64Array, cpu: Int32Array, seq: Uint32Arr
   return { code, ts: ots, cpu: ocpu, seq: oseq, n };
 }
 
-/** Stable two-way merge: on equal keys `a` (the lower tables) goes first. */
-function mergeStreams(a: Stream, b: Stream): Stream {
+/**
+ * Stable two-way merge: on equal keys `a` (the lower tables) goes first. Without `keepKeys` only
+ * code and ts are written (the last merge: cpu and seq are not read after it).
+ */
+function mergeStreams(a: Stream, b: Stream, keepKeys: boolean): Stream {
   if (b.n === 0) return a;
   if (a.n === 0) return b;
   const n = a.n + b.n;
   const code = new Uint32Array(n);
   const ts = new Float64Array(n);
-  const cpu = new Int32Array(n);
-  const seq = new Uint32Array(n);
+  const cpu = keepKeys ? new Int32Array(n) : EMPTY_I32;
+  const seq = keepKeys ? new Uint32Array(n) : EMPTY_U32;
   // Locals, not a.ts[i]: property loads in the loop cost more than the merge itself.
   const aCode = a.code, aTs = a.ts, aCpu = a.cpu, aSeq = a.seq, aN = a.n;
   const bCode = b.code, bTs = b.ts, bCpu = b.cpu, bSeq = b.seq, bN = b.n;
   let i = 0;
   let j = 0;
   let o = 0;
-  while (i < aN && j < bN) {
-    const ta = aTs[i]!;
-    const tb = bTs[j]!;
-    if (tb < ta || (tb === ta && before(tb, bCpu[j]!, bSeq[j]!, ta, aCpu[i]!, aSeq[i]!))) {
-      code[o] = bCode[j]!; ts[o] = tb; cpu[o] = bCpu[j]!; seq[o++] = bSeq[j++]!;
-    } else {
-      code[o] = aCode[i]!; ts[o] = ta; cpu[o] = aCpu[i]!; seq[o++] = aSeq[i++]!;
+  if (keepKeys) {
+    while (i < aN && j < bN) {
+      const ta = aTs[i]!;
+      const tb = bTs[j]!;
+      if (tb < ta || (tb === ta && before(tb, bCpu[j]!, bSeq[j]!, ta, aCpu[i]!, aSeq[i]!))) {
+        code[o] = bCode[j]!; ts[o] = tb; cpu[o] = bCpu[j]!; seq[o++] = bSeq[j++]!;
+      } else {
+        code[o] = aCode[i]!; ts[o] = ta; cpu[o] = aCpu[i]!; seq[o++] = aSeq[i++]!;
+      }
     }
+    for (; i < aN; i++, o++) { code[o] = aCode[i]!; ts[o] = aTs[i]!; cpu[o] = aCpu[i]!; seq[o] = aSeq[i]!; }
+    for (; j < bN; j++, o++) { code[o] = bCode[j]!; ts[o] = bTs[j]!; cpu[o] = bCpu[j]!; seq[o] = bSeq[j]!; }
+  } else {
+    while (i < aN && j < bN) {
+      const ta = aTs[i]!;
+      const tb = bTs[j]!;
+      if (tb < ta || (tb === ta && before(tb, bCpu[j]!, bSeq[j]!, ta, aCpu[i]!, aSeq[i]!))) {
+        code[o] = bCode[j++]!; ts[o++] = tb;
+      } else {
+        code[o] = aCode[i++]!; ts[o++] = ta;
+      }
+    }
+    for (; i < aN; i++, o++) { code[o] = aCode[i]!; ts[o] = aTs[i]!; }
+    for (; j < bN; j++, o++) { code[o] = bCode[j]!; ts[o] = bTs[j]!; }
   }
-  for (; i < aN; i++, o++) { code[o] = aCode[i]!; ts[o] = aTs[i]!; cpu[o] = aCpu[i]!; seq[o] = aSeq[i]!; }
-  for (; j < bN; j++, o++) { code[o] = bCode[j]!; ts[o] = bTs[j]!; cpu[o] = bCpu[j]!; seq[o] = bSeq[j]!; }
   return { code, ts, cpu, seq, n };
 }
+
+const EMPTY_I32 = new Int32Array(0);
+const EMPTY_U32 = new Uint32Array(0);
 
 function before(t1: number, c1: number, s1: number, t2: number, c2: number, s2: number): boolean {
   return t1 < t2 || (t1 === t2 && (c1 < c2 || (c1 === c2 && s1 < s2)));
