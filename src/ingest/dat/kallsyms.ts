@@ -19,6 +19,11 @@ export class Kallsyms {
     this.text = text;
   }
 
+  /** Parse now rather than at the first lookup: readDat() does it while zstd runs. */
+  warm(): void {
+    if (this.text !== null) this.parse();
+  }
+
   private parse(): void {
     const text = this.text!;
     this.text = null;

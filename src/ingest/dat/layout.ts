@@ -425,15 +425,17 @@ function compressedChunks(bytes: Uint8Array, l: DatLayout, cd: DatCpuData): { fr
  * Start the zstd command on every CPU's chunks at once, so that they decompress in parallel on
  * the other cores while this thread waits or works. Only intact chunk lists the command fully
  * decodes are returned; cpuPages() handles the rest (and every problem report) as before.
+ * `running` says whether a process was started (this thread then has time to spare).
  */
-export async function prefetchZstdPages(bytes: Uint8Array, l: DatLayout): Promise<Map<DatCpuData, Uint8Array>> {
+export function prefetchZstdPages(bytes: Uint8Array, l: DatLayout): { pages: Promise<Map<DatCpuData, Uint8Array>>; running: boolean } {
   const out = new Map<DatCpuData, Uint8Array>();
-  if (l.compression !== 'zstd') return out;
+  if (l.compression !== 'zstd') return { pages: Promise.resolve(out), running: false };
   const todo: DatCpuData[] = [];
   for (const buf of l.buffers) {
     if (!buf.compressed) continue;
     for (const cd of buf.cpus) if (cd.size > 0 && cd.offset < bytes.length) todo.push(cd);
   }
+  let running = false;
   // One process per core at a time: a 64-CPU trace must not start 64 processes at once.
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -441,10 +443,13 @@ export async function prefetchZstdPages(bytes: Uint8Array, l: DatLayout): Promis
       const cd = todo[next++]!;
       const { frames, sizes, error } = compressedChunks(bytes, l, cd);
       if (error) continue;
-      const pages = await zstdFramesAsync(frames, sizes);
+      const job = zstdFramesAsync(frames, sizes);
+      if (!job) continue;
+      running = true;
+      const pages = await job;
       if (pages) out.set(cd, pages);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(todo.length, Math.max(2, availableParallelism())) }, worker));
-  return out;
+  const all = Promise.all(Array.from({ length: Math.min(todo.length, Math.max(2, availableParallelism())) }, worker));
+  return { pages: all.then(() => out), running };
 }

@@ -27,7 +27,12 @@ export async function readDat(path: string, opts: IngestOptions = {}): Promise<T
   const bytes = comp === 'none' ? await readFile(path).catch(() => readAllBytes(path)) : await readAllBytes(path);
   const layout = layoutOf(bytes, path);
   if (layout.latencyText !== null) return readLatencyText(path, layout.latencyText, opts);
-  return decodeLayout(bytes, layout, path, opts, await prefetchZstdPages(bytes, layout));
+  const prefetch = prefetchZstdPages(bytes, layout);
+  const syms = kallsymsOf(layout);
+  // zstd runs on other cores now; the symbol table is built in this wait rather than at the first
+  // lookup during the decode. Only worth it when there is a wait.
+  if (syms && prefetch.running) syms.warm();
+  return decodeLayout(bytes, layout, path, opts, await prefetch.pages, syms);
 }
 
 /** Decode a whole .dat held in memory (no I/O). Latency-format files give an empty machine and a warning. */
@@ -44,11 +49,22 @@ function layoutOf(bytes: Uint8Array, source: string): DatLayout {
   }
 }
 
-function decodeLayout(bytes: Uint8Array, layout: DatLayout, source: string, opts: IngestOptions, prefetched?: Map<DatCpuData, Uint8Array>): Trace {
+function kallsymsOf(l: DatLayout): Kallsyms | null {
+  return l.kallsyms.trim() ? new Kallsyms(l.kallsyms) : null;
+}
+
+function decodeLayout(
+  bytes: Uint8Array,
+  layout: DatLayout,
+  source: string,
+  opts: IngestOptions,
+  prefetched?: Map<DatCpuData, Uint8Array>,
+  syms: Kallsyms | null = kallsymsOf(layout),
+): Trace {
   const b = new MachineBuilder(source, 'trace-cmd-dat');
   if (opts.machine) b.meta.machine = opts.machine;
   try {
-    decodeInto(b, bytes, layout, source, opts, prefetched);
+    decodeInto(b, bytes, layout, source, opts, prefetched, syms);
   } catch (e) {
     if (e instanceof DatFormatError) throw new InputError(source, e.message, { offset: e.offset });
     throw e;
@@ -93,7 +109,15 @@ function dataBuffers(l: DatLayout, b: MachineBuilder): DatBuffer[] {
   return list;
 }
 
-function decodeInto(b: MachineBuilder, bytes: Uint8Array, l: DatLayout, source: string, opts: IngestOptions, prefetched?: Map<DatCpuData, Uint8Array>): void {
+function decodeInto(
+  b: MachineBuilder,
+  bytes: Uint8Array,
+  l: DatLayout,
+  source: string,
+  opts: IngestOptions,
+  prefetched: Map<DatCpuData, Uint8Array> | undefined,
+  syms: Kallsyms | null,
+): void {
   const o = l.options;
   const meta = b.meta;
   meta.formatDetail = `trace-cmd dat v${l.version}${l.compression !== 'none' ? ' ' + l.compression : ''}`;
@@ -129,7 +153,6 @@ function decodeInto(b: MachineBuilder, bytes: Uint8Array, l: DatLayout, source: 
   const formats = new FormatIndex(l, b);
   const ph = parseHeaderPage(l.headerPage, l.longSize);
   const kernelLong = ph.commitSize === 4 ? 4 : 8;
-  const syms = l.kallsyms.trim() ? new Kallsyms(l.kallsyms) : null;
   const ctx: DecodeContext = {
     b,
     little: l.little,

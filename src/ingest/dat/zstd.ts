@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as zlib from 'node:zlib';
@@ -58,30 +59,43 @@ export function zstdFrames(frames: Uint8Array[], sizes: number[]): { out: Uint8A
 
 /**
  * The zstd command on a background process, so that several CPUs' data decompress at once on
- * other cores (the sync path above runs them one after another). Output is read from a pipe
- * straight into one buffer of the known total size. Resolves null whenever the result would not
- * equal zstdFrames()'s (no command, too small, failure, wrong size): the caller then uses it.
+ * other cores (the sync path above runs them one after another). Resolves null whenever the result would not
+ * equal zstdFrames()'s (failure, wrong size): the caller then uses it. Returns null, starting
+ * nothing, when zstdFrames() would not use the command either (no command, too small).
  */
-export function zstdFramesAsync(frames: Uint8Array[], sizes: number[]): Promise<Uint8Array | null> {
+export function zstdFramesAsync(frames: Uint8Array[], sizes: number[]): Promise<Uint8Array | null> | null {
   let total = 0;
   for (const f of frames) total += f.length;
-  if (nativeZstd || total < CLI_MIN_BYTES || !zstdCli()) return Promise.resolve(null);
+  if (nativeZstd || total < CLI_MIN_BYTES || !zstdCli()) return null;
   let want = 0;
   for (const s of sizes) want += s;
-  return new Promise((resolve) => {
-    const out = new Uint8Array(want);
-    let o = 0;
-    let ok = true;
-    const child = spawn('zstd', ['-d', '-q', '-c'], { stdio: ['pipe', 'pipe', 'ignore'] });
+  // Files in and out, so that the process runs to the end while this thread is busy (a pipe
+  // would stall it whenever we are not reading), and the output is read on libuv's pool.
+  let dir: string;
+  try {
+    dir = mkdtempSync(join(tmpdir(), 'vcpu-replay-zstd-'));
+  } catch {
+    return null;
+  }
+  const inFile = join(dir, 'in');
+  const outFile = join(dir, 'out');
+  try {
+    writeFileSync(inFile, Buffer.concat(frames, total));
+  } catch {
+    rmSync(dir, { recursive: true, force: true });
+    return null;
+  }
+  const exited = new Promise<number | null>((resolve) => {
+    const child = spawn('zstd', ['-d', '-q', '-f', inFile, '-o', outFile], { stdio: 'ignore' });
     child.on('error', () => resolve(null));
-    child.stdin.on('error', () => (ok = false));
-    child.stdout.on('data', (chunk: Buffer) => {
-      if (o + chunk.length > want) ok = false;
-      else out.set(chunk, o);
-      o += chunk.length;
-    });
-    child.on('close', (code) => resolve(ok && code === 0 && o === want ? out : null));
-    for (const f of frames) child.stdin.write(f);
-    child.stdin.end();
+    child.on('close', (code) => resolve(code));
   });
+  return exited
+    .then(async (code) => {
+      if (code !== 0) return null;
+      const data = await readFile(outFile);
+      return data.length === want ? data : null;
+    })
+    .catch(() => null)
+    .finally(() => rm(dir, { recursive: true, force: true }));
 }
