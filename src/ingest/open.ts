@@ -89,7 +89,8 @@ export async function* openBytes(path: string, chunkSize = 1 << 20): AsyncGenera
 }
 
 let zstdCli: boolean | null = null;
-function zstdCliAvailable(): boolean {
+/** Whether Debian's `zstd` command is installed (checked once per process). */
+export function zstdCliAvailable(): boolean {
   return (zstdCli ??= spawnSync('zstd', ['--version'], { stdio: 'ignore' }).status === 0);
 }
 

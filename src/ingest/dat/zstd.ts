@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as zlib from 'node:zlib';
 import { decompress as fzstdDecompress } from 'fzstd';
+import { zstdCliAvailable } from '../open.js';
 
 // zstd for v7 .dat chunks. fzstd (pure JS) decodes ~50 MB/s, which would dominate reading a
 // big trace, so a native decoder is used when one is there: node:zlib's zstd (Node >= 22.15),
@@ -13,12 +14,6 @@ import { decompress as fzstdDecompress } from 'fzstd';
 
 type NativeZstd = (b: Uint8Array) => Uint8Array;
 const nativeZstd = (zlib as unknown as { zstdDecompressSync?: NativeZstd }).zstdDecompressSync;
-
-let cliOk: boolean | null = null;
-function zstdCli(): boolean {
-  if (cliOk === null) cliOk = spawnSync('zstd', ['--version'], { stdio: 'ignore' }).status === 0;
-  return cliOk;
-}
 
 /** Below this many compressed bytes the process spawn costs more than fzstd. */
 const CLI_MIN_BYTES = 64 << 10;
@@ -30,7 +25,7 @@ export function zstdFrames(frames: Uint8Array[], sizes: number[]): { out: Uint8A
   if (nativeZstd) return { out: frames.map((f) => nativeZstd(f)), decoder: 'node:zlib' };
   let total = 0;
   for (const f of frames) total += f.length;
-  if (total >= CLI_MIN_BYTES && zstdCli()) {
+  if (total >= CLI_MIN_BYTES && zstdCliAvailable()) {
     const input = Buffer.concat(frames, total);
     // Output goes through a temp file: Node reads a large pipe in small chunks, which costs
     // more CPU than the decompression itself.
@@ -66,7 +61,7 @@ export function zstdFrames(frames: Uint8Array[], sizes: number[]): { out: Uint8A
 export function zstdFramesAsync(frames: Uint8Array[], sizes: number[]): Promise<Uint8Array | null> | null {
   let total = 0;
   for (const f of frames) total += f.length;
-  if (nativeZstd || total < CLI_MIN_BYTES || !zstdCli()) return null;
+  if (nativeZstd || total < CLI_MIN_BYTES || !zstdCliAvailable()) return null;
   let want = 0;
   for (const s of sizes) want += s;
   // Files in and out, so that the process runs to the end while this thread is busy (a pipe
