@@ -8,8 +8,9 @@ import { defaultSchedParams, kernelHasDelayDequeue, resolveSched } from '../src/
 import { replayDemand } from '../src/replay/replayDemand.js';
 import { vanillaPolicy } from '../src/replay/policies/vanilla.js';
 import { WakeupKind } from '../src/tables/schema.js';
-import type { Demand, GuestDemand } from '../src/replay/demand/types.js';
+import type { Demand } from '../src/replay/demand/types.js';
 import type { TraceTables } from '../src/tables/index.js';
+import { oneVcpuGuest } from './helpers/guestDemand.js';
 
 const MS = 1_000_000;
 const US = 1_000;
@@ -125,20 +126,11 @@ function wakeToSwitchNs(t: TraceTables, tid: number): number[] {
 }
 
 describe('TCG guest: interrupt exit -> switch cost from the guest trace', () => {
-  const guest: GuestDemand = {
-    name: 'g',
-    vcpuTids: [100],
-    vcpuNames: ['CPU 0/TCG'],
-    vcpuSched: { policy: 'normal', rtPrio: 0, nice: 0 },
-    vcpuCpus: [[0]],
-    kernel: '6.1.0',
-    fair: null,
-    hz: 250,
-    idlePollNs: 0,
-    accel: 'tcg',
-    platform: { timerWakeNs: 60 * US, wakeSwitchNs: 30 * US },
-    tasks: [{ name: 'probe', tid: 7, sched: { policy: 'normal', rtPrio: 0, nice: 0 }, probe: true, behaviour: { kind: 'periodic', periodNs: 1 * MS, startNs: 1 * MS, burstNs: 10 * US, slackNs: 0 } }],
-  };
+  const guest = oneVcpuGuest(
+    'tcg',
+    { name: 'probe', tid: 7, sched: { policy: 'normal', rtPrio: 0, nice: 0 }, probe: true, behaviour: { kind: 'periodic', periodNs: 1 * MS, startNs: 1 * MS, burstNs: 10 * US, slackNs: 0 } },
+    { platform: { timerWakeNs: 60 * US, wakeSwitchNs: 30 * US } },
+  );
   const demand: Demand = { name: 't', startNs: 0, durationNs: 20 * MS, host: { cpus: 1, kernel: '6.1.0', hz: 1000, tasks: [] }, guests: [guest], warnings: [] };
 
   it('off: the guest switches in at its wakeup; on: the measured floor separates them', () => {

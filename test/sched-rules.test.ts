@@ -7,6 +7,7 @@ import { replayDemand } from '../src/replay/replayDemand.js';
 import { vanillaPolicy } from '../src/replay/policies/vanilla.js';
 import type { Demand, DemandTask, GuestDemand } from '../src/replay/demand/types.js';
 import type { TraceTables } from '../src/tables/index.js';
+import { oneVcpuGuest } from './helpers/guestDemand.js';
 
 const MS = 1_000_000;
 const ZERO_COSTS = { exitNs: 0, msrExitNs: 0, guestIrqNs: 0, guestSwitchNs: 0 };
@@ -187,19 +188,7 @@ describe('RT class', () => {
 
 describe('nested guest', () => {
   it('guest work only progresses while the vCPU thread runs on the host', () => {
-    const guest: GuestDemand = {
-      name: 'g',
-      vcpuTids: [100],
-      vcpuNames: ['CPU 0/KVM'],
-      vcpuSched: { policy: 'normal', rtPrio: 0, nice: 0 },
-      vcpuCpus: [[0]],
-      kernel: '6.1.0',
-      fair: null,
-      hz: 250,
-      idlePollNs: Infinity,
-      accel: 'kvm',
-      tasks: [{ name: 'work', tid: 7, sched: { policy: 'normal', rtPrio: 0, nice: 0 }, behaviour: { kind: 'periodic', periodNs: 100 * MS, startNs: 1 * MS, burstNs: 2 * MS, slackNs: 0 } }],
-    };
+    const guest = oneVcpuGuest('kvm', { name: 'work', tid: 7, sched: { policy: 'normal', rtPrio: 0, nice: 0 }, behaviour: { kind: 'periodic', periodNs: 100 * MS, startNs: 1 * MS, burstNs: 2 * MS, slackNs: 0 } });
     const rt: DemandTask = { name: 'rt', tid: 11, sched: { policy: 'fifo', rtPrio: 10, nice: 0 }, cpus: [0], behaviour: { kind: 'periodic', periodNs: 100 * MS, startNs: 1.5 * MS, burstNs: 1 * MS, slackNs: 0 } };
     const r = replayDemand(hostDemand([rt], { durationMs: 10, guests: [guest] }), vanillaPolicy(), { reschedIpiNs: 0, costs: ZERO_COSTS });
     // Guest task switched in at 1 ms (timer), the host RT task takes the pCPU from 1.5 to 2.5 ms,
@@ -216,38 +205,14 @@ describe('nested guest', () => {
   });
 
   it('a guest timer that expires while the vCPU is preempted fires when the vCPU runs again', () => {
-    const guest: GuestDemand = {
-      name: 'g',
-      vcpuTids: [100],
-      vcpuNames: ['CPU 0/KVM'],
-      vcpuSched: { policy: 'normal', rtPrio: 0, nice: 0 },
-      vcpuCpus: [[0]],
-      kernel: '6.1.0',
-      fair: null,
-      hz: 250,
-      idlePollNs: Infinity,
-      accel: 'kvm',
-      tasks: [{ name: 'probe', tid: 7, sched: { policy: 'normal', rtPrio: 0, nice: 0 }, behaviour: { kind: 'periodic', periodNs: 100 * MS, startNs: 2 * MS, burstNs: 0.01 * MS, slackNs: 0 } }],
-    };
+    const guest = oneVcpuGuest('kvm', { name: 'probe', tid: 7, sched: { policy: 'normal', rtPrio: 0, nice: 0 }, behaviour: { kind: 'periodic', periodNs: 100 * MS, startNs: 2 * MS, burstNs: 0.01 * MS, slackNs: 0 } });
     const rt: DemandTask = { name: 'rt', tid: 11, sched: { policy: 'fifo', rtPrio: 10, nice: 0 }, cpus: [0], behaviour: { kind: 'periodic', periodNs: 100 * MS, startNs: 1.5 * MS, burstNs: 1 * MS, slackNs: 0 } };
     const r = replayDemand(hostDemand([rt], { durationMs: 10, guests: [guest] }), vanillaPolicy(), { reschedIpiNs: 0, costs: ZERO_COSTS });
     expect(switches(r.trace.machines[1]!)[0]).toEqual([2.5 * MS, 7]);
   });
 
   it('TCG: a guest timer reaches a halted vCPU through the QEMU main loop (ppoll slack + its work)', () => {
-    const guest: GuestDemand = {
-      name: 'g',
-      vcpuTids: [100],
-      vcpuNames: ['CPU 0/TCG'],
-      vcpuSched: { policy: 'normal', rtPrio: 0, nice: 0 },
-      vcpuCpus: [[0]],
-      kernel: '6.1.0',
-      fair: null,
-      hz: 250,
-      idlePollNs: 0,
-      accel: 'tcg',
-      tasks: [{ name: 'probe', tid: 7, sched: { policy: 'normal', rtPrio: 0, nice: 0 }, behaviour: { kind: 'periodic', periodNs: 1 * MS, startNs: 1 * MS, burstNs: 0.01 * MS, slackNs: 0 } }],
-    };
+    const guest = oneVcpuGuest('tcg', { name: 'probe', tid: 7, sched: { policy: 'normal', rtPrio: 0, nice: 0 }, behaviour: { kind: 'periodic', periodNs: 1 * MS, startNs: 1 * MS, burstNs: 0.01 * MS, slackNs: 0 } });
     const costs = { ...ZERO_COSTS, tcgSlackNs: 50_000, tcgMainLoopNs: 10_000 };
     const r = replayDemand(hostDemand([], { durationMs: 5, guests: [guest] }), vanillaPolicy(), { reschedIpiNs: 0, costs });
     const g = switches(r.trace.machines[1]!).filter(([, pid]) => pid === 7);
