@@ -9,6 +9,7 @@ import { readDat, readDatBytes } from '../src/ingest/dat/index.js';
 import { Cursor } from '../src/ingest/dat/cursor.js';
 import { decodeOption, emptyOptions, Opt } from '../src/ingest/dat/options.js';
 import { correctGuestTs } from '../src/ingest/dat/timeShift.js';
+import { Kallsyms } from '../src/ingest/dat/kallsyms.js';
 import { EVENT_TABLES, Flags, IrqKind, TaskState, type Table, type TraceTables } from '../src/tables/index.js';
 import { HAS_SHARED, REPO_DIR, sharedPath, warnNoShared } from './helpers/shared.js';
 
@@ -255,5 +256,41 @@ describe('options and guest time correction', () => {
     const m = readDatBytes(readFileSync(resolve(FIX, 'host-v7-zstd.dat')), 'x').machines[0]!;
     expect(m.meta.extra['guests']).toEqual([]);
     expect(m.meta.extra['timeShift']).toBeNull();
+  });
+});
+
+describe('kallsyms lookups', () => {
+  // /proc/kallsyms: a sorted core, then module symbols in symtab order (not sorted), percpu
+  // symbols at 0; lookups must find the closest symbol at or below the address.
+  const text = [
+    '0000000000000000 A fixed_percpu_data',
+    'ffffffff81000000 T _text',
+    'ffffffff81000100 T core_b',
+    'ffffffff81000200 t core_c',
+    'ffffffffc0002000 t mod_late\t[kvm]',
+    'ffffffffc0001000 t mod_early\t[kvm]',
+    'ffffffffc0001000 t mod_alias\t[kvm]',
+    'ffffffffc0000800 t mod_first\t[kvm_intel]',
+    'ffffffff81000180 T late_core',
+    'not an address',
+  ].join('\n');
+  const k = new Kallsyms(text);
+  const at = (a: bigint) => {
+    const s = k.lookup(a);
+    return s ? `${s.name}+${s.off}` : null;
+  };
+
+  it('sorts module runs into the core (equal addresses keep their listed order)', () => {
+    expect(at(0xffffffff81000000n)).toBe('_text+0');
+    expect(at(0xffffffff810001a0n)).toBe('late_core+32');
+    expect(at(0xffffffff81000250n)).toBe('core_c+80');
+    expect(at(0xffffffffc0000900n)).toBe('mod_first+256');
+    expect(at(0xffffffffc0001004n)).toBe('mod_alias+4'); // equal addresses: the one listed last
+    expect(at(0xffffffffc0002001n)).toBe('mod_late+1');
+    expect(at(0xffffffffffffffffn)).toBe(`mod_late+${0xffffffffffffffffn - 0xffffffffc0002000n}`);
+  });
+
+  it('has nothing below the first non-zero address', () => {
+    expect(at(0x10n)).toBeNull();
   });
 });

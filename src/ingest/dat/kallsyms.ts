@@ -43,8 +43,9 @@ export class Kallsyms {
       while (digits < 17) {
         const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
         if (d < 0) break;
-        h = ((h * 16) + Math.floor(l / 0x10000000)) >>> 0;
-        l = ((l * 16) % 0x100000000) + d;
+        // 64-bit shift across the two u32 halves (a 17th digit drops out of the top).
+        h = ((h << 4) | (l >>> 28)) >>> 0;
+        l = ((l << 4) | d) >>> 0;
         digits++;
         c = text.charCodeAt(pos + digits);
       }
@@ -73,13 +74,8 @@ export class Kallsyms {
     }
     let sorted = true;
     for (let i = 1; i < n && sorted; i++) sorted = hi[i - 1]! < hi[i]! || (hi[i - 1] === hi[i] && lo[i - 1]! <= lo[i]!);
-    if (!sorted) {
-      // /proc/kallsyms lists modules after the core kernel, out of address order.
-      const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => hi[a]! - hi[b]! || lo[a]! - lo[b]!);
-      hi = Uint32Array.from(order, (i) => hi[i]!);
-      lo = Uint32Array.from(order, (i) => lo[i]!);
-      at = Int32Array.from(order, (i) => at[i]!);
-    }
+    // /proc/kallsyms lists modules after the core kernel, out of address order.
+    if (!sorted) [hi, lo, at] = sortRuns(hi, lo, at, n);
     this.hi = hi.subarray(0, n);
     this.lo = lo.subarray(0, n);
     this.lineAt = at.subarray(0, n);
@@ -121,6 +117,62 @@ export class Kallsyms {
     const base = (BigInt(H[lo]!) << 32n) | BigInt(L[lo]!);
     return { name: this.nameAt(lo), off: addr - base };
   }
+}
+
+/**
+ * Stable sort of (hi, lo, at) rows by (hi, lo): merges the ascending runs pairwise. kallsyms is a
+ * long sorted core plus module runs, so this does a few linear passes where an index sort with a
+ * comparator closure cost ~50 ms on a 150k-symbol table. Ties keep input order, as Array#sort did.
+ */
+function sortRuns(hi: Uint32Array, lo: Uint32Array, at: Int32Array, n: number): [Uint32Array, Uint32Array, Int32Array] {
+  let runs: number[] = [0];
+  for (let i = 1; i < n; i++) if (hi[i - 1]! > hi[i]! || (hi[i - 1] === hi[i] && lo[i - 1]! > lo[i]!)) runs.push(i);
+  runs.push(n);
+  let sh = hi.slice(0, n);
+  let sl = lo.slice(0, n);
+  let sa = at.slice(0, n);
+  let dh = new Uint32Array(n);
+  let dl = new Uint32Array(n);
+  let da = new Int32Array(n);
+  while (runs.length > 2) {
+    const next: number[] = [0];
+    for (let r = 0; r + 1 < runs.length; r += 2) {
+      const a0 = runs[r]!;
+      const a1 = runs[r + 1]!;
+      const b1 = r + 2 < runs.length ? runs[r + 2]! : a1;
+      let i = a0;
+      let j = a1;
+      let o = a0;
+      while (i < a1 && j < b1) {
+        // Take from the right run only when strictly smaller: equal keys keep input order.
+        if (sh[j]! < sh[i]! || (sh[j] === sh[i] && sl[j]! < sl[i]!)) {
+          dh[o] = sh[j]!;
+          dl[o] = sl[j]!;
+          da[o++] = sa[j++]!;
+        } else {
+          dh[o] = sh[i]!;
+          dl[o] = sl[i]!;
+          da[o++] = sa[i++]!;
+        }
+      }
+      for (; i < a1; i++, o++) {
+        dh[o] = sh[i]!;
+        dl[o] = sl[i]!;
+        da[o] = sa[i]!;
+      }
+      for (; j < b1; j++, o++) {
+        dh[o] = sh[j]!;
+        dl[o] = sl[j]!;
+        da[o] = sa[j]!;
+      }
+      next.push(b1);
+    }
+    runs = next;
+    [sh, dh] = [dh, sh];
+    [sl, dl] = [dl, sl];
+    [sa, da] = [da, sa];
+  }
+  return [sh, sl, sa];
 }
 
 /** printk_formats: "0xADDR : \"fmt\"" lines -> address -> format, for bprint. */
