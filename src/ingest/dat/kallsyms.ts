@@ -124,7 +124,10 @@ export class Kallsyms {
  * long sorted core plus module runs, so this does a few linear passes where an index sort with a
  * comparator closure cost ~50 ms on a 150k-symbol table. Ties keep input order, as Array#sort did.
  */
-function sortRuns(hi: Uint32Array, lo: Uint32Array, at: Int32Array, n: number): [Uint32Array, Uint32Array, Int32Array] {
+type U32 = Uint32Array<ArrayBuffer>;
+type I32 = Int32Array<ArrayBuffer>;
+
+function sortRuns(hi: U32, lo: U32, at: I32, n: number): [U32, U32, I32] {
   let runs: number[] = [0];
   for (let i = 1; i < n; i++) if (hi[i - 1]! > hi[i]! || (hi[i - 1] === hi[i] && lo[i - 1]! > lo[i]!)) runs.push(i);
   runs.push(n);
