@@ -1,4 +1,5 @@
 import { detach, sameAt } from './scan.js';
+import { ByteInterner } from './byteIntern.js';
 import { MachineBuilder, decodeTaskStateMask, kernelMajorMinor, type LostWindow, type TraceFormat } from '../../tables/index.js';
 
 // Parse state of one machine in a text trace: its builder plus what loss accounting needs
@@ -24,6 +25,8 @@ const CACHE_CHARS = 32;
 
 export class MachineState {
   readonly b: MachineBuilder;
+  /** Interning for the byte path; same pool, so the same ids as intern() for the same text. */
+  readonly bi: ByteInterner;
   /** Last event ts per CPU (NaN = none yet) and first event ts per CPU. */
   readonly lastTs: number[] = [];
   readonly firstTs: number[] = [];
@@ -45,6 +48,7 @@ export class MachineState {
 
   constructor(source: string, format: TraceFormat, machine: string) {
     this.b = new MachineBuilder(source, format);
+    this.bi = new ByteInterner(this.b);
     this.b.meta.machine = machine;
   }
 

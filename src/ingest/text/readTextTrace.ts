@@ -3,7 +3,7 @@ import type { Trace, TraceFormat } from '../../tables/index.js';
 import { InputError, openBytes, readHead, detectCompression, sniffBytes } from '../open.js';
 import { ctraceDataOffset, inflateCtrace } from './ctrace.js';
 import type { IngestOptions } from '../registry.js';
-import { splitLines, type LineSink } from './lineSplitter.js';
+import { splitByteLines, splitLines } from './lineSplitter.js';
 import { SystraceHtmlFilter } from './systraceHtml.js';
 import { TextTraceParser } from './textParser.js';
 
@@ -11,9 +11,8 @@ import { TextTraceParser } from './textParser.js';
 
 export async function readTextTrace(path: string, format: TraceFormat, opts: IngestOptions = {}): Promise<Trace> {
   const parser = new TextTraceParser(path, format, opts);
-  let sink: LineSink = parser;
-  let html: SystraceHtmlFilter | null = null;
-  if (format === 'systrace-html') sink = html = new SystraceHtmlFilter(parser);
+  // systrace HTML goes through the string filter; the other formats are parsed from bytes.
+  const html = format === 'systrace-html' ? new SystraceHtmlFilter(parser) : null;
   let total = detectCompression(await readHead(path, 4)) === 'none' ? (await stat(path)).size : null;
   let bytes: AsyncIterable<Uint8Array> = openBytes(path);
   const zAt = format === 'atrace' ? ctraceDataOffset(await sniffBytes(path, 512)) : -1;
@@ -23,7 +22,8 @@ export async function readTextTrace(path: string, format: TraceFormat, opts: Ing
   }
   let stats;
   try {
-    stats = await splitLines(bytes, sink, opts.onProgress ? (n) => opts.onProgress!(n, total) : undefined);
+    const onBytes = opts.onProgress ? (n: number) => opts.onProgress!(n, total) : undefined;
+    stats = html ? await splitLines(bytes, html, onBytes) : await splitByteLines(bytes, parser, onBytes);
   } catch (e) {
     if (zAt >= 0 && !(e instanceof InputError)) throw new InputError(path, (e as Error).message.replace(`${path}: `, ''));
     throw e;

@@ -13,6 +13,13 @@ import { parseIrq } from './payloads/irq.js';
 import { parseHrtimer } from './payloads/hrtimer.js';
 import { parseKvm } from './payloads/kvm.js';
 import { parseMarker, parseGeneric } from './payloads/markers.js';
+import { scanEventLineB } from './byteEventLine.js';
+import { decodeRange } from './byteIntern.js';
+import type { ByteLineSink } from './lineSplitter.js';
+import type { BytePayloadParser } from './bytePayloads/common.js';
+import { parseSchedSwitchB, parseWakeupB, parseMigrateB } from './bytePayloads/sched.js';
+import { parseIrqB } from './bytePayloads/irq.js';
+import { parseHrtimerB } from './bytePayloads/hrtimer.js';
 
 // Turns the lines of an ftrace-style text trace into tables: event lines go to the payload parser
 // of their table, header and marker lines to meta, everything else is counted as unparsed.
@@ -29,18 +36,28 @@ const PARSERS: Record<string, PayloadParser> = {
   generic: parseGeneric,
 };
 
+/** Tables whose payloads the byte path parses itself; the others get their payload decoded for PARSERS. */
+const BYTE_PARSERS: Record<string, BytePayloadParser> = {
+  sched_switch: parseSchedSwitchB,
+  sched_wakeup: parseWakeupB,
+  sched_migrate: parseMigrateB,
+  irq: parseIrqB,
+  hrtimer: parseHrtimerB,
+};
+
 /** Header CPU counts above this are corrupt, not hardware. */
 const MAX_CPUS = 8192;
 
 interface EventEntry {
   fn: PayloadParser;
+  bfn: BytePayloadParser | null;
   kind: number;
   nameId: number;
   vectorNameId: number;
   table: { unrow(): void };
 }
 
-export class TextTraceParser implements LineSink {
+export class TextTraceParser implements LineSink, ByteLineSink {
   private readonly machines = new Map<string, MachineState>();
   /** trace-cmd report multi-input prefixes, learned from `<name>: cpus=N` lines. */
   private readonly prefixes: string[] = [];
@@ -114,19 +131,7 @@ export class TextTraceParser implements LineSink {
     const b = m.b;
     m.thread(line.pid, line.pid === 0 ? -1 : m.intern(s, line.commStart, line.commEnd), ts, line.tgid);
     const nameId = m.internHashed(s, line.evStart, line.evEnd, line.evHash);
-    const entries = m.routes as EventEntry[];
-    let entry = entries[nameId];
-    if (!entry) {
-      const route = routeEvent(b.pool.values[nameId]!);
-      entry = {
-        fn: PARSERS[route.table]!,
-        kind: route.kind,
-        nameId,
-        vectorNameId: route.vectorName === undefined ? -1 : b.str(route.vectorName),
-        table: b[route.table],
-      };
-      entries[nameId] = entry;
-    }
+    const entry = (m.routes as EventEntry[])[nameId] ?? this.route(m, nameId);
     ev.nameId = entry.nameId;
     ev.vectorNameId = entry.vectorNameId;
     m.sawEvent(line.cpu, ts);
@@ -134,6 +139,71 @@ export class TextTraceParser implements LineSink {
       entry.table.unrow();
       m.events--;
       this.bad(m, s.slice(line.commStart, e), lineNo, last ? 'truncated last line' : `malformed ${b.pool.values[nameId]} payload`);
+    }
+  }
+
+  /** The dispatch entry of a new event name (its string id). */
+  private route(m: MachineState, nameId: number): EventEntry {
+    const b = m.b;
+    const route = routeEvent(b.pool.values[nameId]!);
+    const entry: EventEntry = {
+      fn: PARSERS[route.table]!,
+      bfn: BYTE_PARSERS[route.table] ?? null,
+      kind: route.kind,
+      nameId,
+      vectorNameId: route.vectorName === undefined ? -1 : b.str(route.vectorName),
+      table: b[route.table],
+    };
+    (m.routes as EventEntry[])[nameId] = entry;
+    return entry;
+  }
+
+  /**
+   * One line as bytes. Event lines with the common layout are scanned and parsed from the bytes
+   * (same steps as line() on the decoded text); every other line (headers, markers, latency
+   * format, multi-input prefixes, errors) is decoded and takes the string path.
+   */
+  lineBytes(buf: Buffer, a: number, e0: number, lineNo: number, last: boolean): void {
+    let e = e0;
+    if (e > a && buf[e - 1] === 13) e--;
+    let p = a;
+    while (p < e && (buf[p] === 32 || buf[p] === 9)) p++;
+    if (p === e) return;
+    if (this.prefixes.length || buf[p] === 35 /* # */ || !scanEventLineB(buf, p, e)) {
+      const s = decodeRange(buf, a, e0);
+      this.line(s, 0, s.length, lineNo, last);
+      return;
+    }
+    const m = this.main;
+    const ev = this.ev;
+    let ts = line.ts;
+    if (line.rawCounter) {
+      this.sawRawCounter = true;
+      m.rawCounter = true;
+      if (this.opts.tscHz) ts = Math.round((ts * 1e9) / this.opts.tscHz);
+    } else this.sawNsClock = true;
+    ev.tsNs = ts;
+    ev.cpu = line.cpu;
+    ev.pid = line.pid;
+    ev.tgid = line.tgid;
+    ev.flags = line.flags;
+    m.thread(line.pid, line.pid === 0 ? -1 : m.bi.id(buf, line.commStart, line.commEnd), ts, line.tgid);
+    const nameId = m.bi.idHashed(buf, line.evStart, line.evEnd, line.evHash);
+    const entry = (m.routes as EventEntry[])[nameId] ?? this.route(m, nameId);
+    ev.nameId = entry.nameId;
+    ev.vectorNameId = entry.vectorNameId;
+    m.sawEvent(line.cpu, ts);
+    const commStart = line.commStart;
+    let ok: boolean;
+    if (entry.bfn) ok = entry.bfn(m, ev, buf, line.payStart, e, entry.kind);
+    else {
+      const pay = decodeRange(buf, line.payStart, e);
+      ok = entry.fn(m, ev, pay, 0, pay.length, entry.kind);
+    }
+    if (!ok) {
+      entry.table.unrow();
+      m.events--;
+      this.bad(m, decodeRange(buf, commStart, e), lineNo, last ? 'truncated last line' : `malformed ${m.b.pool.values[nameId]} payload`);
     }
   }
 

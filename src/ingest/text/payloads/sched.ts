@@ -13,7 +13,7 @@ function pre414(m: MachineState): boolean {
   return k !== null && k[0] * 1000 + k[1] < 4014;
 }
 
-function stateText(m: MachineState, t: string): number {
+export function stateText(m: MachineState, t: string): number {
   const key = pre414(m) ? '<' + t : t;
   let v = stateCache.get(key);
   if (v === undefined) {
@@ -26,7 +26,7 @@ function stateText(m: MachineState, t: string): number {
 /** libtraceevent plugin_sched_switch prints bits 0..7 as the fixed string "SDTtZXxW", '|'-joined. */
 const PLUGIN_BITS: Record<string, number> = { S: 1, D: 2, T: 4, t: 8, Z: 0x10, X: 0x20, x: 0x40, W: 0x80 };
 
-function pluginStateBits(t: string): number {
+export function pluginStateBits(t: string): number {
   if (t === 'R') return 0;
   let bits = 0;
   for (const part of t.split('|')) {

@@ -1,0 +1,191 @@
+import { Flags, parseFlagsText } from '../../tables/index.js';
+import { line } from './eventLine.js';
+
+// eventLine.ts's scanEventLine on raw bytes: the same checks in the same order, so a line scans
+// here exactly when it scans there, with the same fields (positions are byte offsets). Results go
+// to the shared `line` object. Latency-format lines are not handled here: the caller falls back
+// to the string path for every line this rejects.
+
+const SP = 32;
+
+const FLAG_SLOTS = 256;
+const flagKey = new Uint8Array(FLAG_SLOTS * 8);
+const flagLen = new Int8Array(FLAG_SLOTS).fill(-1);
+const flagValue = new Int32Array(FLAG_SLOTS);
+
+/** Flags token at [a, a+n) (n <= 8, ASCII) to Flags via a small direct-mapped cache. */
+function flagsAtB(b: Uint8Array, a: number, n: number): number {
+  let h = n;
+  for (let k = 0; k < n; k++) h = (Math.imul(h, 31) + b[a + k]!) | 0;
+  const slot = (h ^ (h >>> 8)) & (FLAG_SLOTS - 1);
+  const base = slot * 8;
+  if (flagLen[slot] === n) {
+    let k = 0;
+    while (k < n && flagKey[base + k] === b[a + k]) k++;
+    if (k === n) return flagValue[slot]!;
+  }
+  let str = '';
+  for (let k = 0; k < n; k++) {
+    flagKey[base + k] = b[a + k]!;
+    str += String.fromCharCode(b[a + k]!);
+  }
+  flagLen[slot] = n;
+  return (flagValue[slot] = parseFlagsText(str));
+}
+
+// Character classes, as in eventLine.ts; bytes >= 128 (UTF-8 parts) are in neither class, as
+// the non-ASCII characters they decode to are not.
+const FLAG_CHAR = new Uint8Array(256); // [A-Za-z0-9.]
+const NAME_CHAR = new Uint8Array(256); // [\w.-]
+for (let c = 0; c < 128; c++) {
+  const alnum = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+  FLAG_CHAR[c] = alnum || c === 46 ? 1 : 0;
+  NAME_CHAR[c] = alnum || c === 95 || c === 46 || c === 45 ? 1 : 0;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** `-<pid> [(<tgid>)] ` ending right before the `[` at i; false when the bracket is not the CPU column. */
+function tailBeforeB(b: Uint8Array, a: number, i: number): boolean {
+  let k = i - 1;
+  if (k < a || b[k] !== SP) return false;
+  while (k > a && b[k] === SP) k--;
+  line.tgid = -1;
+  if (b[k] === 41 /* ) */) {
+    // eventLine.ts looks back 12 characters for '('; 12 bytes can hold fewer characters, but the
+    // text between the parentheses must be ASCII to scan, so both find the same '(' or fail.
+    const lo = k - 12 > a ? k - 12 : a;
+    let lp = k;
+    while (lp >= lo && b[lp] !== 40) lp--;
+    if (lp < lo) return false;
+    let p = lp + 1;
+    while (p < k && (b[p] === SP || b[p] === 9)) p++;
+    if (b[p] === 45 /* - */) {
+      while (p < k && b[p] === 45) p++;
+      if (p !== k) return false;
+    } else {
+      let v = 0;
+      const d0 = p;
+      while (p < k && isDigit(b[p]!)) v = v * 10 + b[p++]! - 48;
+      if (p === d0 || p !== k || p - d0 > 10) return false;
+      line.tgid = v;
+    }
+    k = lp - 1;
+    if (k < a || b[k] !== SP) return false;
+    while (k > a && b[k] === SP) k--;
+  }
+  const end = k + 1;
+  while (k >= a && isDigit(b[k]!)) k--;
+  if (k === end - 1 || end - k > 11 || k < a || b[k] !== 45 /* - */) return false;
+  let pid = 0;
+  for (let p = k + 1; p < end; p++) pid = pid * 10 + b[p]! - 48;
+  line.pid = pid;
+  line.commEnd = k;
+  let cs = a;
+  while (cs < k && (b[cs] === SP || b[cs] === 9)) cs++;
+  line.commStart = cs;
+  return true;
+}
+
+const POW10 = [1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000];
+const POW31 = new Int32Array(64);
+POW31[0] = 1;
+for (let k = 1; k < 64; k++) POW31[k] = Math.imul(POW31[k - 1]!, 31);
+
+/** Scan an event line in bytes [a, e). True when it has the common layout; fields are in `line`. */
+export function scanEventLineB(b: Uint8Array, a: number, e: number): boolean {
+  let i = a;
+  while (i < e && b[i] !== 91 /* [ */) i++;
+  let j = 0;
+  for (;;) {
+    if (i >= e) return false;
+    j = i + 1;
+    let cpu = 0;
+    while (j < e && isDigit(b[j]!)) cpu = cpu * 10 + b[j++]! - 48;
+    if (j > i + 1 && j - i <= 6 && b[j] === 93 /* ] */ && tailBeforeB(b, a, i)) {
+      line.cpu = cpu;
+      break;
+    }
+    i++;
+    while (i < e && b[i] !== 91) i++;
+  }
+  let p = j + 1;
+  line.flags = Flags.UNKNOWN;
+  // trace-cmd -R (3.3+) glues raw flags to the bracket: `[001]-0x1`
+  if (b[p] === 45 && b[p + 1] === 48 && b[p + 2] === 120) {
+    p += 3;
+    while (p < e && b[p] !== SP) p++;
+  }
+  while (p < e && (b[p] === SP || b[p] === 9)) p++;
+  if (!isDigit(b[p]!)) {
+    const f0 = p;
+    while (p < e && FLAG_CHAR[b[p]!] === 1) p++;
+    const n = p - f0;
+    if (n < 4 || n > 8 || b[p] !== SP) return false;
+    line.flags = flagsAtB(b, f0, n);
+    while (p < e && (b[p] === SP || b[p] === 9)) p++;
+  }
+  const t0 = p;
+  let dots = 0;
+  let sec = 0;
+  let secDigits = 0;
+  let frac = 0;
+  let fracDigits = 0;
+  while (p < e) {
+    const c = b[p]!;
+    if (c === 46) dots++;
+    else if (c >= 48 && c <= 57) {
+      if (dots === 0) {
+        sec = sec * 10 + (c - 48);
+        secDigits++;
+      } else if (dots === 1 && fracDigits < 9) {
+        frac = frac * 10 + (c - 48);
+        fracDigits++;
+      }
+    } else break;
+    p++;
+  }
+  if (p === t0 || p - t0 > 24 || b[p] !== 58 /* : */) return false;
+  line.rawCounter = dots === 0;
+  if (dots) {
+    if (dots > 1 || secDigits === 0) return false;
+    line.ts = sec * 1e9 + frac * POW10[9 - fracDigits]!;
+    if (!(line.ts <= Number.MAX_SAFE_INTEGER)) return false;
+  } else {
+    if (sec > Number.MAX_SAFE_INTEGER) return false;
+    line.ts = sec;
+  }
+  p++;
+  while (p < e && (b[p] === SP || b[p] === 9)) p++;
+  // trace-cmd --ts-diff: `(+12)`
+  if (b[p] === 40 && b[p + 1] === 43) {
+    let rp = p;
+    while (rp < e && b[rp] !== 41) rp++;
+    if (rp >= e) return false;
+    p = rp + 1;
+    while (p < e && (b[p] === SP || b[p] === 9)) p++;
+  }
+  const n0 = p;
+  let h = 0;
+  let nc = 0;
+  for (; p < e; p++) {
+    const c = b[p]!;
+    if (NAME_CHAR[c] !== 1) break;
+    h = (Math.imul(h, 31) + c) | 0;
+    nc++;
+  }
+  if (p === n0) return false;
+  line.evHash = (h + Math.imul(nc, POW31[nc & 63]!)) | 0;
+  line.evStart = n0;
+  line.evEnd = p;
+  const sep = b[p];
+  if (sep === 58 /* : */) {
+    p++;
+    while (p < e && (b[p] === SP || b[p] === 9)) p++;
+    line.payStart = p;
+  } else if (sep === 40 /* ( */ || sep === SP || p === e) line.payStart = p;
+  else return false;
+  return true;
+}

@@ -1,0 +1,60 @@
+import { HrtimerKind } from '../../../tables/index.js';
+import { bscan, intAtB, k, keyAtB, tokenEndB, trimEndB } from '../byteScan.js';
+import { commonRow } from '../payloads/common.js';
+import type { MachineState } from '../machineState.js';
+import type { BytePayloadParser } from './common.js';
+
+// ../payloads/hrtimer.ts on bytes (same steps, same order of string ids): each field is searched
+// from where the previous value ended (`at`), then from the payload start (`from`).
+
+const HRTIMER = k('hrtimer=');
+const FUNCTION = k('function=');
+const EXPIRES = k('expires=');
+const SOFTEXPIRES = k('softexpires=');
+const NOW = k('now=');
+const MODE = k('mode=');
+
+let at = 0;
+let from = 0;
+
+function valueAt(s: Uint8Array, key: Uint8Array, e: number): number {
+  const p = keyAtB(s, key, at, e);
+  return p >= 0 ? p : keyAtB(s, key, from, e);
+}
+
+function numKey(s: Uint8Array, key: Uint8Array, e: number): number {
+  const p = valueAt(s, key, e);
+  if (p < 0) return -1;
+  const v = intAtB(s, p, e);
+  if (Number.isNaN(v)) return -1;
+  at = bscan.pos;
+  return v;
+}
+
+function strKey(m: MachineState, s: Uint8Array, key: Uint8Array, e: number): number {
+  const p = valueAt(s, key, e);
+  if (p < 0) return -1;
+  const end = tokenEndB(s, p, e);
+  at = end;
+  return m.bi.id(s, p, end);
+}
+
+export const parseHrtimerB: BytePayloadParser = (m, ev, s, a, e, kind) => {
+  const t = m.b.hrtimer;
+  const i = commonRow(t, m, ev);
+  const c = t.c;
+  e = trimEndB(s, a, e);
+  c.kind[i] = kind;
+  const ha = keyAtB(s, HRTIMER, a, e);
+  if (ha < 0) return false;
+  from = a;
+  at = tokenEndB(s, ha, e);
+  c.hrtimer[i] = m.bi.id(s, ha, at);
+  const start = kind === HrtimerKind.START;
+  c.function[i] = start || kind === HrtimerKind.EXPIRE_ENTRY ? strKey(m, s, FUNCTION, e) : -1;
+  c.expiresNs[i] = start ? numKey(s, EXPIRES, e) : -1;
+  c.softexpiresNs[i] = start ? numKey(s, SOFTEXPIRES, e) : -1;
+  c.nowNs[i] = kind === HrtimerKind.EXPIRE_ENTRY ? numKey(s, NOW, e) : -1;
+  c.mode[i] = start || kind === HrtimerKind.INIT ? strKey(m, s, MODE, e) : -1;
+  return true;
+};
