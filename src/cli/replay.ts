@@ -30,6 +30,7 @@ export interface ReplayCliOpts {
   runToParity?: string;
   delayDequeue?: string;
   tcgResched?: string;
+  platformDelays?: string;
   loadBalance?: string;
   reschedIpiNs?: string;
   exitNs?: string;
@@ -62,6 +63,7 @@ export function addReplayOptions(cmd: Command): Command {
     .option('--run-to-parity <on|off>', 'host EEVDF RUN_TO_PARITY feature', 'on')
     .option('--delay-dequeue <on|off>', 'host EEVDF DELAY_DEQUEUE/DELAY_ZERO: a task blocking in debt waits it off while asleep (default: on for kernels >= 6.12)')
     .option('--tcg-resched <on|off>', "TCG guests: charge the guest trace's sched_waking -> sched_switch floor (emulated interrupt exit + schedule) before a timer wakeup's switch", 'on')
+    .option('--platform-delays <empirical|median>', "timer interrupt delivery, idle exit and (TCG) QEMU timer-path delays: sampled from the capture's measured distributions, or their fixed medians/floors", 'empirical')
     .option('--load-balance <on|off>', 'periodic load balancing between host CPUs', 'on')
     .option('--resched-ipi-ns <ns>', 'reschedule IPI latency', '1000')
     .option('--exit-ns <ns>', 'VM exit + entry cost charged to the vCPU thread', '1500')
@@ -102,6 +104,11 @@ export interface ParsedReplayOptions {
   policyParams: Record<string, Record<string, unknown>>;
 }
 
+function platformDelaysOpt(v: string): 'empirical' | 'median' {
+  if (v !== 'empirical' && v !== 'median') throw new UsageError(`--platform-delays takes empirical or median, got '${v}'`);
+  return v;
+}
+
 export function parseReplayOptions(o: ReplayCliOpts): ParsedReplayOptions {
   const seed = int('--seed', o.seed ?? '1')!;
   if (o.scheduler !== undefined && o.scheduler !== 'cfs' && o.scheduler !== 'eevdf') throw new UsageError(`--scheduler takes cfs or eevdf, got '${o.scheduler}'`);
@@ -116,6 +123,7 @@ export function parseReplayOptions(o: ReplayCliOpts): ParsedReplayOptions {
     runToParity: onOff('--run-to-parity', o.runToParity ?? 'on')!,
     ...(o.delayDequeue !== undefined ? { delayDequeue: onOff('--delay-dequeue', o.delayDequeue)! } : {}),
     tcgReschedFromTrace: onOff('--tcg-resched', o.tcgResched ?? 'on')!,
+    platformDelays: platformDelaysOpt(o.platformDelays ?? 'empirical'),
     loadBalance: onOff('--load-balance', o.loadBalance ?? 'on')!,
     reschedIpiNs: int('--resched-ipi-ns', o.reschedIpiNs ?? '1000')!,
     kvm: { haltPollNs: int('--halt-poll-ns', o.haltPollNs ?? '200000')! },

@@ -17,6 +17,7 @@ import { Flags } from '../../tables/flags.js';
 import { isRunnableState, TaskState } from '../../tables/taskState.js';
 import type { AlignedScenario } from '../../align/types.js';
 import { Op, type Demand, type DemandTask, type GuestDemand, type PlatformCosts, type Program, type TaskSched } from './types.js';
+import { qemuMainTid, sampleSet, tcgDelays } from './platformDelays.js';
 
 export interface ExtractOptions {
   /** 'observed': threads may only use the CPUs they were seen on; 'any': all CPUs. */
@@ -179,6 +180,9 @@ function collect(t: TraceTables, exclude: Set<number>): MachineThreads {
   // (per-CPU buffer overrun, a missed event): the thread is taken as preempted at that point.
   const onCpu = new Map<number, number>();
   const runningOn = new Map<number, number>();
+  // When each CPU went idle: a switch-in from idle carries it, so that the wakeup -> switch-in
+  // gaps of tasks woken onto an idle CPU (idle exit) can be told from waits behind other tasks.
+  const idleSince = new Map<number, number>();
   const implicitOut = (tid: number, ts: number, seq: number, cpu: number) => {
     if (tid <= 0 || exclude.has(tid)) return;
     push(tid, ts, seq, 1, 0, cpu, 1);
@@ -205,8 +209,10 @@ function collect(t: TraceTables, exclude: Set<number>): MachineThreads {
       if (!prio.has(prev)) prio.set(prev, sw.prevPrio[i]!);
       if (!names.has(prev)) names.set(prev, t.strings[sw.prevComm[i]!] ?? `tid${prev}`);
     }
+    const idleFrom = prev === 0 ? (idleSince.get(cpu) ?? -1) : -1;
+    if (next === 0) idleSince.set(cpu, ts);
     if (next > 0 && !exclude.has(next)) {
-      push(next, ts, seq, 0, cpu, 0, 0);
+      push(next, ts, seq, 0, cpu, idleFrom, 0);
       if (!prio.has(next)) prio.set(next, sw.nextPrio[i]!);
       if (!names.has(next)) names.set(next, t.strings[sw.nextComm[i]!] ?? `tid${next}`);
       let s = cpus.get(next);
@@ -234,7 +240,7 @@ function collect(t: TraceTables, exclude: Set<number>): MachineThreads {
     const f = wk.flags[i]!;
     const inIrq = f !== Flags.UNKNOWN && (f & (Flags.HARDIRQ | Flags.SOFTIRQ | Flags.NMI)) !== 0;
     const byThread = waker > 0 && waker !== wakee && !inIrq && known.has(waker) ? waker : -1;
-    push(wakee, wk.tsNs[i]!, wk.seq[i]!, 3, byThread, 0, 0);
+    push(wakee, wk.tsNs[i]!, wk.seq[i]!, 3, byThread, wk.cpu[i]!, 0);
     if (byThread > 0) push(byThread, wk.tsNs[i]!, wk.seq[i]!, 2, wakee, 0, 0);
   }
   const hr = t.hrtimer.cols;
@@ -313,9 +319,13 @@ interface BuildCtx {
   net: ((cpu: number, a: number, b: number) => number) | null;
   mono: MonoMap;
   dropWakes: Set<number>;
-  /** Collected platform delays (host only): timer expiry -> waking, waking -> switch-in. */
+  /** Collected platform delays: timer expiry -> waking, waking -> switch-in. */
   timerGaps?: number[];
   wakeGaps?: number[];
+  /** waking -> switch-in of wakeups onto an idle CPU (net of steal for guests). */
+  idleWakeGaps?: number[];
+  /** Timer wakeups: (hard expiry, waking ts, waking CPU) triples. */
+  timerWakes?: number[];
 }
 
 function buildTask(tid: number, m: MachineThreads, ctx: BuildCtx, affinity: 'observed' | 'any', probe: boolean): DemandTask {
@@ -361,6 +371,9 @@ function buildTask(tid: number, m: MachineThreads, ctx: BuildCtx, affinity: 'obs
     switch (E.type[i]) {
       case 0:
         if (lastWakeTs >= 0 && ctx.wakeGaps) ctx.wakeGaps.push(ts - lastWakeTs);
+        // E.b: when this CPU went idle (-1: it was not idle); idle since before the wakeup = idle exit.
+        if (lastWakeTs >= 0 && ctx.idleWakeGaps && E.b[i]! >= 0 && E.b[i]! <= lastWakeTs)
+          ctx.idleWakeGaps.push(ctx.net ? ctx.net(a, lastWakeTs, ts) : ts - lastWakeTs);
         lastWakeTs = -1;
         if (!running) {
           running = true;
@@ -399,6 +412,7 @@ function buildTask(tid: number, m: MachineThreads, ctx: BuildCtx, affinity: 'obs
         if (!Number.isNaN(armedSoft) && ts >= armedSoft - 1000) {
           if (slackNs < 0 && armedHard >= armedSoft) slackNs = armedHard - armedSoft;
           if (ctx.timerGaps && armedHard >= armedSoft) ctx.timerGaps.push(Math.max(0, ts - armedHard));
+          if (ctx.timerWakes && armedHard >= armedSoft) ctx.timerWakes.push(armedHard, ts, E.b[i]!);
           b.push(Op.SLEEP_TIMER, armedSoft);
         } else if (a > 0 && !ctx.dropWakes.has(tid)) b.push(Op.SLEEP_WAIT, -1);
         else b.push(Op.SLEEP_UNTIL, ts);
@@ -506,9 +520,13 @@ export function demandFromAligned(a: AlignedScenario, opts: ExtractOptions = {})
   const hostIndex = new Map<number, number>();
   hm.tids.forEach((tid, i) => hostIndex.set(tid, i));
   const hostProbe = probes['host'] ?? 'cyclictest';
-  const hctx: BuildCtx = { index: hostIndex, startNs, endNs, net: null, mono: monoToTrace(host, hm, { offsetNs: 0, scale: 1 }), dropWakes: traced, timerGaps: [], wakeGaps: [] };
+  const hctx: BuildCtx = { index: hostIndex, startNs, endNs, net: null, mono: monoToTrace(host, hm, { offsetNs: 0, scale: 1 }), dropWakes: traced, timerGaps: [], wakeGaps: [], idleWakeGaps: [] };
   const hostTasks = hm.tids.map((tid) => buildTask(tid, hm, hctx, affinity, hm.names.get(tid) === hostProbe));
-  const platform = { timerWakeNs: quantile(hctx.timerGaps!, 0.5), wakeSwitchNs: quantile(hctx.wakeGaps!, 0.1) };
+  const platform: PlatformCosts = { timerWakeNs: quantile(hctx.timerGaps!, 0.5), wakeSwitchNs: quantile(hctx.wakeGaps!, 0.1), samples: {} };
+  const hostTimerSamples = sampleSet(hctx.timerGaps!);
+  const hostIdleSamples = sampleSet(hctx.idleWakeGaps!);
+  if (hostTimerSamples) platform.samples!.timerWakeNs = hostTimerSamples;
+  if (hostIdleSamples) platform.samples!.idleWakeNs = hostIdleSamples;
   const hostCpus = host.meta.cpuCount ?? Math.max(1, ...host.cpus.cols.cpu) + 1;
 
   // Host run intervals of every vCPU thread (steal accounting).
@@ -566,10 +584,18 @@ export function demandFromAligned(a: AlignedScenario, opts: ExtractOptions = {})
         const r = precise ? runs.get(vcpuTids[cpu] ?? -1) : undefined;
         return r ? r.ran(x, y) : y - x;
       };
-      const gctx: BuildCtx = { index: gi, startNs, endNs, net, mono: monoToTrace(g.tables, gm, { offsetNs: g.clock.offsetNs, scale: g.clock.scale }), dropWakes: new Set(), timerGaps: [], wakeGaps: [] };
+      const gctx: BuildCtx = { index: gi, startNs, endNs, net, mono: monoToTrace(g.tables, gm, { offsetNs: g.clock.offsetNs, scale: g.clock.scale }), dropWakes: new Set(), timerGaps: [], wakeGaps: [], idleWakeGaps: [], timerWakes: [] };
       const probe = probes[g.name] ?? 'cyclictest';
       tasks = gm.tids.map((tid) => buildTask(tid, gm, gctx, 'observed', gm.names.get(tid) === probe));
-      guestPlatform = { timerWakeNs: quantile(gctx.timerGaps!, 0.5), wakeSwitchNs: quantile(gctx.wakeGaps!, 0.1) };
+      guestPlatform = { timerWakeNs: quantile(gctx.timerGaps!, 0.5), wakeSwitchNs: quantile(gctx.wakeGaps!, 0.1), samples: {} };
+      const idle = precise ? sampleSet(gctx.idleWakeGaps!) : undefined;
+      if (idle) guestPlatform.samples!.idleWakeNs = idle;
+      const mainTid = tcg && precise ? qemuMainTid(hm.names, traced) : -1;
+      if (mainTid > 0)
+        Object.assign(
+          guestPlatform.samples!,
+          tcgDelays({ host, mainTid, vcpuTids, timerWakes: gctx.timerWakes!, ran: (tid, x, y) => runs.get(tid)?.ran(x, y) ?? 0 }),
+        );
       if (gctx.mono.source === 'smallest timer latency')
         warnings.push(`guest ${g.name}: hrtimer expiries did not fit the aligned clock; shifted by the smallest observed timer latency (${((gctx.mono.offsetNs - g.clock.offsetNs) / 1e3).toFixed(0)} us)`);
     }

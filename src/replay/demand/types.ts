@@ -102,6 +102,25 @@ export interface PlatformCosts {
   timerWakeNs: number;
   /** Low (10th percentile) delay from sched_waking to the switch-in: wakeup/idle-exit/switch floor. */
   wakeSwitchNs: number;
+  /**
+   * Empirical distributions (sorted ns) that the engine samples with its seeded PRNG instead of the
+   * constants above (`platformDelays: 'empirical'`). They are properties of the platform (interrupt
+   * delivery, idle exit, emulation), not of the schedule, so a replay under another policy keeps them.
+   */
+  samples?: PlatformSamples;
+}
+
+export interface PlatformSamples {
+  /** Timer hard expiry -> sched_waking (host: hrtimer interrupt delivery). */
+  timerWakeNs?: Float64Array;
+  /** sched_waking -> switch-in of a task woken onto an idle CPU (idle exit + wakeup path); guest: net of steal. */
+  idleWakeNs?: Float64Array;
+  /** TCG: guest timer hard expiry (host clock) -> the QEMU main loop's interrupt wakeup on the host. */
+  tcgTimerLagNs?: Float64Array;
+  /** TCG: main-loop switch-in -> its wakeup of the halted vCPU thread (timer work before the kick). */
+  tcgKickNs?: Float64Array;
+  /** TCG: kicked vCPU thread switch-in -> the guest's timer wakeup (emulated interrupt entry), vCPU running throughout. */
+  tcgIrqEntryNs?: Float64Array;
 }
 
 export interface HostDemand {

@@ -58,6 +58,12 @@ export interface EngineOptions {
    * exit + __schedule) between a timer interrupt's wakeup and the switch it causes.
    */
   tcgReschedFromTrace: boolean;
+  /**
+   * Platform delays measured on the capture (host timer interrupt delivery, idle exit; TCG timer
+   * path and emulated interrupt entry): 'empirical' samples their distributions with a PRNG stream
+   * of the seed, 'median' uses the fixed floors/medians (and the cost options) as before.
+   */
+  platformDelays: 'empirical' | 'median';
   kvm: KvmParams;
   costs: CostParams;
 }
@@ -89,6 +95,7 @@ export function defaultEngineOptions(): EngineOptions {
     wakeSwitchNs: null,
     guestCostsFromTrace: false,
     tcgReschedFromTrace: true,
+    platformDelays: 'empirical',
     kvm: { ...DEFAULT_KVM },
     costs: { ...DEFAULT_COSTS },
   };

@@ -16,6 +16,7 @@
 
 import { EventQueue } from './eventQueue.js';
 import { Prng } from './prng.js';
+import { DelaySampler } from './delaySampler.js';
 import { RunQueue } from './runQueue.js';
 import { RunState, Policy } from './entity.js';
 import { SimTask, policyId } from './task.js';
@@ -23,7 +24,7 @@ import { Vcpu, Seg, Cont } from './vcpu.js';
 import { TraceOut } from './traceOut.js';
 import { defaultSchedParams, fairModeForKernel, kernelHasDelayDequeue, kernelHasSlice070, resolveSched, type ResolvedSched } from './params.js';
 import type { EngineOptions } from './options.js';
-import { Op, type Demand, type GuestDemand } from '../demand/types.js';
+import { Op, type Demand, type GuestDemand, type PlatformSamples } from '../demand/types.js';
 import type { ExitReason, GuestTaskInfo, InjectKind, PolicyCtx, VcpuPolicy, VcpuView } from '../policies/types.js';
 import type { BoostStats } from '../types.js';
 import type { TraceTables } from '../../tables/index.js';
@@ -47,6 +48,8 @@ interface GuestRt {
   switchNs: number;
   /** Interrupt exit -> the guest's sched_switch when it reschedules (TCG: emulated, measured). */
   reschedNs: number;
+  /** Empirical guest platform delays (platformDelays 'empirical'), else undefined. */
+  samples: PlatformSamples | undefined;
   vcpus: Vcpu[];
   tasks: SimTask[];
 }
@@ -80,6 +83,9 @@ export class Simulator {
   private balanceRot = 0;
   private readonly timerWakeNs: number;
   private readonly wakeSwitchNs: number;
+  /** Empirical host platform delays, when sampled. */
+  private readonly hostSamples: PlatformSamples | undefined;
+  private readonly delays: DelaySampler;
   /** TCG: the QEMU main-loop thread per guest. */
   private readonly tcgMain: (SimTask | null)[] = [];
 
@@ -97,6 +103,8 @@ export class Simulator {
     this.rtThrottle = opt.rtThrottle ?? !(kver >= 6012);
     this.timerWakeNs = opt.timerWakeNs ?? h.platform?.timerWakeNs ?? 0;
     this.wakeSwitchNs = opt.wakeSwitchNs ?? h.platform?.wakeSwitchNs ?? 0;
+    this.delays = new DelaySampler(opt.seed);
+    this.hostSamples = opt.platformDelays === 'empirical' ? h.platform?.samples : undefined;
     this.hs = resolveSched({
       ...defaultSchedParams(h.cpus, fair, opt.hostHz ?? h.hz),
       wakeIdle: opt.wakeIdle,
@@ -145,7 +153,8 @@ export class Simulator {
     // between the sched_waking and the sched_switch (lab captures: 10th percentile 21 µs, median
     // 34 µs without steal); the trace's floor is charged there, before the switch is emitted.
     const reschedNs = d.accel === 'tcg' && d.platform && !this.opt.guestCostsFromTrace && this.opt.tcgReschedFromTrace ? d.platform.wakeSwitchNs : 0;
-    const g: GuestRt = { d, out, sched, vcpus: [], tasks: [], irqNs, switchNs, reschedNs };
+    const samples = this.opt.platformDelays === 'empirical' ? d.platform?.samples : undefined;
+    const g: GuestRt = { d, out, sched, vcpus: [], tasks: [], irqNs, switchNs, reschedNs, samples };
     d.vcpuTids.forEach((tid, i) => {
       const th = new SimTask(this.all.length, d.vcpuNames[i] ?? `CPU ${i}/KVM`, tid, null, false);
       th.setSched(policyId(d.vcpuSched.policy), d.vcpuSched.rtPrio, d.vcpuSched.nice);
@@ -330,7 +339,7 @@ export class Simulator {
         k.kickWakePending = false;
         if (k.state !== RunState.SLEEPING) return; // running or runnable: it sees the kicks at its next step
         k.inKick = true;
-        k.remainingNs = this.opt.costs.tcgMainLoopNs;
+        k.remainingNs = this.tcgKickNs(k);
         this.wakeHost(k, Math.max(0, k.cpu), null);
         return;
       }
@@ -372,8 +381,9 @@ export class Simulator {
           const hard = arg + t.slackNs;
           t.softExpiryNs = arg;
           this.hostOut.hrtimer_start(now, Math.max(0, t.cpu), t.tid, t.timerId, arg, hard);
-          this.q.push(Math.max(hard, now) + this.timerWakeNs, Ev.TIMER, t.id, ++t.timerToken);
-          t.lastSleepUntilNs = Math.max(hard, now) + this.timerWakeNs;
+          const wakeAt = Math.max(hard, now) + (this.opt.timerWakeNs ?? this.delays.draw(this.hostSamples?.timerWakeNs, this.timerWakeNs));
+          this.q.push(wakeAt, Ev.TIMER, t.id, ++t.timerToken);
+          t.lastSleepUntilNs = wakeAt;
           return op;
         }
         case Op.SLEEP_UNTIL:
@@ -447,7 +457,7 @@ export class Simulator {
       } else if (t.kicks.length) {
         // Timer work first, then its own next op.
         t.inKick = true;
-        t.remainingNs = this.opt.costs.tcgMainLoopNs;
+        t.remainingNs = this.tcgKickNs(t);
         this.q.push(now + t.remainingNs, Ev.TASK_STEP, t.id, ++t.token);
         t.segStartNs = now;
         return;
@@ -508,9 +518,21 @@ export class Simulator {
     c.rq.enqueue(t, now, 'wakeup');
     if (c.rq.checkPreemptWakeup(t, now)) {
       c.rq.needResched = true;
-      this.requestResched(c, wasIdle ? Math.max(this.wakeSwitchNs, this.opt.reschedIpiNs) : this.opt.reschedIpiNs);
+      this.requestResched(c, wasIdle ? this.idleWakeNs() : this.opt.reschedIpiNs);
     }
     this.afterEnqueue(c);
+  }
+
+  /** Wakeup -> switch-in on an idle host CPU (idle exit): measured, or the trace's floor. */
+  private idleWakeNs(): number {
+    const floor = Math.max(this.wakeSwitchNs, this.opt.reschedIpiNs);
+    return this.opt.wakeSwitchNs === null ? this.delays.draw(this.hostSamples?.idleWakeNs, floor) : floor;
+  }
+
+  /** TCG main-loop timer work before it kicks a vCPU. */
+  private tcgKickNs(main: SimTask): number {
+    const g = this.guests.find((x, i) => this.tcgMain[i] === main);
+    return this.delays.draw(g?.samples?.tcgKickNs, this.opt.costs.tcgMainLoopNs);
   }
 
   /** Another task became runnable on c: a halt-polling vCPU there stops polling (single_task_running). */
@@ -774,7 +796,7 @@ export class Simulator {
         v.irqPending = false;
         v.shared.inIrq = 1;
         if (this.policy.paravirt) this.policy.onGuestIrqEnter?.(this.ctx, v, 'irq');
-        v.kworkNs = g.irqNs;
+        v.kworkNs = this.delays.draw(g.samples?.tcgIrqEntryNs, g.irqNs);
         v.kcont = Cont.IRQ_DONE;
         continue;
       }
@@ -852,7 +874,10 @@ export class Simulator {
         main.kicks!.push(v);
         if (main.state === RunState.SLEEPING && !main.kickWakePending) {
           main.kickWakePending = true;
-          this.q.push(this.now + (main.isRt ? 0 : this.opt.costs.tcgSlackNs), Ev.TCG_KICK, main.id, 0);
+          // Measured: guest expiry -> the main loop's timer interrupt (QEMU's deadline + delivery);
+          // else the ppoll slack model.
+          const lag = g.samples?.tcgTimerLagNs;
+          this.q.push(this.now + (lag ? this.delays.draw(lag, 0) : main.isRt ? 0 : this.opt.costs.tcgSlackNs), Ev.TCG_KICK, main.id, 0);
         }
       }
       return;
@@ -1048,8 +1073,10 @@ export class Simulator {
       info.currRt = !!curr && curr.isRt;
       this.policy.onGuestIrqExit(this.ctx, v, info);
     }
-    if (needResched && g.reschedNs > 0) {
-      v.kworkNs += g.reschedNs;
+    // Waking an idle guest CPU's next task: the measured idle exit (net of steal) when sampled.
+    const reschedNs = !curr && g.samples?.idleWakeNs && g.reschedNs > 0 ? this.delays.draw(g.samples.idleWakeNs, g.reschedNs) : g.reschedNs;
+    if (needResched && reschedNs > 0) {
+      v.kworkNs += reschedNs;
       v.kcont = Cont.RESCHED;
     } else if (needResched) this.guestSchedule(v);
     else if (curr && this.policy.paravirt) this.policy.onGuestReturnToUser?.(this.ctx, v, curr.isRt);
