@@ -68,6 +68,11 @@ class RunIntervals {
   readonly end: number[] = [];
   readonly cum: number[] = [0];
   add(a: number, b: number): void {
+    // Runs of one thread never overlap; a start before the previous end (events out of order
+    // across CPUs) is clipped so that ran() stays within [a, b].
+    const last = this.end.length ? this.end[this.end.length - 1]! : -Infinity;
+    if (a < last) a = last;
+    if (b <= a) return;
     this.start.push(a);
     this.end.push(b);
     this.cum.push(this.cum[this.cum.length - 1]! + (b - a));
@@ -541,7 +546,11 @@ export function demandFromAligned(a: AlignedScenario, opts: ExtractOptions = {})
       if (traced.has(p)) {
         let r = runs.get(p);
         if (!r) runs.set(p, (r = new RunIntervals()));
-        r.add(since.get(p) ?? startNs, ts);
+        // A switch-out whose switch-in was not logged: it ran since the window start only if it
+        // is the first thing seen of it (else the run is unknown; counting it from the start
+        // would overlap earlier runs).
+        const from = since.get(p) ?? (r.start.length === 0 ? startNs : NaN);
+        if (!Number.isNaN(from)) r.add(from, ts);
         since.delete(p);
       }
       if (traced.has(n)) since.set(n, ts);
