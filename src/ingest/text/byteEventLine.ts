@@ -94,24 +94,36 @@ const POW31 = new Int32Array(64);
 POW31[0] = 1;
 for (let k = 1; k < 64; k++) POW31[k] = Math.imul(POW31[k - 1]!, 31);
 
-/** Scan an event line in bytes [a, e). True when it has the common layout; fields are in `line`. */
-export function scanEventLineB(b: Uint8Array, a: number, e: number): boolean {
+/**
+ * Scan the line's head in bytes [a, e): comm-pid, optional TGID column and `[cpu]`. Returns the
+ * index of the `]` (fields in `line`) or -1. Reads only bytes a..`]`, so a line whose bytes up to
+ * there equal an earlier line's has the same head (see HeadMemo).
+ */
+export function scanHeadB(b: Uint8Array, a: number, e: number): number {
   let i = a;
   while (i < e && b[i] !== 91 /* [ */) i++;
-  let j = 0;
   for (;;) {
-    if (i >= e) return false;
-    j = i + 1;
+    if (i >= e) return -1;
+    let j = i + 1;
     let cpu = 0;
     while (j < e && isDigit(b[j]!)) cpu = cpu * 10 + b[j++]! - 48;
     if (j > i + 1 && j - i <= 6 && b[j] === 93 /* ] */ && tailBeforeB(b, a, i)) {
       line.cpu = cpu;
-      break;
+      return j;
     }
     i++;
     while (i < e && b[i] !== 91) i++;
   }
-  let p = j + 1;
+}
+
+/** Scan an event line in bytes [a, e). True when it has the common layout; fields are in `line`. */
+export function scanEventLineB(b: Uint8Array, a: number, e: number): boolean {
+  const j = scanHeadB(b, a, e);
+  return j >= 0 && scanRestB(b, j + 1, e);
+}
+
+/** The rest of the line after the `]` at p - 1: flags, timestamp, event name, payload start. */
+export function scanRestB(b: Uint8Array, p: number, e: number): boolean {
   line.flags = Flags.UNKNOWN;
   // trace-cmd -R (3.3+) glues raw flags to the bracket: `[001]-0x1`
   if (b[p] === 45 && b[p + 1] === 48 && b[p + 2] === 120) {
@@ -188,4 +200,55 @@ export function scanEventLineB(b: Uint8Array, a: number, e: number): boolean {
   } else if (sep === 40 /* ( */ || sep === SP || p === e) line.payStart = p;
   else return false;
   return true;
+}
+
+/** Longest head (through the `]`) a HeadMemo keeps. */
+const MEMO_BYTES = 96;
+
+/**
+ * The head of the last line scanned: consecutive lines of one task on one CPU repeat it byte for
+ * byte, so a compare replaces the scan. `commId` is the interned comm of that head (-2 = not yet).
+ */
+export class HeadMemo {
+  private readonly bytes = new Uint8Array(MEMO_BYTES);
+  /** Head length through the `]`; 0 = empty. */
+  len = 0;
+  cpu = 0;
+  pid = 0;
+  tgid = -1;
+  commStart = 0;
+  commEnd = 0;
+  commId = -2;
+
+  /** True (fields restored into `line`) when b[a..] starts with the remembered head and it ends before e. */
+  restore(b: Uint8Array, a: number, e: number): boolean {
+    const n = this.len;
+    if (n === 0 || a + n > e) return false;
+    const m = this.bytes;
+    for (let k = n - 1; k >= 0; k--) if (b[a + k] !== m[k]) return false;
+    line.cpu = this.cpu;
+    line.pid = this.pid;
+    line.tgid = this.tgid;
+    line.commStart = a + this.commStart;
+    line.commEnd = a + this.commEnd;
+    return true;
+  }
+
+  /** Remember the head b[a..j] just scanned (fields in `line`). */
+  keep(b: Uint8Array, a: number, j: number): void {
+    const n = j + 1 - a;
+    if (n > MEMO_BYTES) {
+      this.len = 0;
+      return;
+    }
+    const m = this.bytes;
+    for (let k = 0; k < n; k++) m[k] = b[a + k]!;
+    this.len = n;
+    this.cpu = line.cpu;
+    this.pid = line.pid;
+    this.tgid = line.tgid;
+    this.commStart = line.commStart - a;
+    this.commEnd = line.commEnd - a;
+    this.commId = -2;
+  }
 }

@@ -13,7 +13,7 @@ import { parseIrq } from './payloads/irq.js';
 import { parseHrtimer } from './payloads/hrtimer.js';
 import { parseKvm } from './payloads/kvm.js';
 import { parseMarker, parseGeneric } from './payloads/markers.js';
-import { scanEventLineB } from './byteEventLine.js';
+import { HeadMemo, scanHeadB, scanRestB } from './byteEventLine.js';
 import { decodeRange } from './byteIntern.js';
 import type { ByteLineSink } from './lineSplitter.js';
 import type { BytePayloadParser } from './bytePayloads/common.js';
@@ -64,6 +64,8 @@ export class TextTraceParser implements LineSink, ByteLineSink {
   private readonly main: MachineState;
   private readonly ev: EventCtx = { tsNs: 0, cpu: 0, pid: 0, tgid: -1, flags: 0, nameId: 0, vectorNameId: -1 };
   private binaryLines = 0;
+  /** The last event line's head, for the byte path. */
+  private readonly memo = new HeadMemo();
   private sawRawCounter = false;
   private sawNsClock = false;
   formatDetail: string;
@@ -169,7 +171,22 @@ export class TextTraceParser implements LineSink, ByteLineSink {
     let p = a;
     while (p < e && (buf[p] === 32 || buf[p] === 9)) p++;
     if (p === e) return;
-    if (this.prefixes.length || buf[p] === 35 /* # */ || !scanEventLineB(buf, p, e)) {
+    const memo = this.memo;
+    let hit = false;
+    let ok = false;
+    if (this.prefixes.length === 0 && buf[p] !== 35 /* # */) {
+      if (memo.restore(buf, p, e)) {
+        hit = true;
+        ok = scanRestB(buf, p + memo.len, e);
+      } else {
+        const j = scanHeadB(buf, p, e);
+        if (j >= 0) {
+          memo.keep(buf, p, j);
+          ok = scanRestB(buf, j + 1, e);
+        }
+      }
+    }
+    if (!ok) {
       const s = decodeRange(buf, a, e0);
       this.line(s, 0, s.length, lineNo, last);
       return;
@@ -187,14 +204,16 @@ export class TextTraceParser implements LineSink, ByteLineSink {
     ev.pid = line.pid;
     ev.tgid = line.tgid;
     ev.flags = line.flags;
-    m.thread(line.pid, line.pid === 0 ? -1 : m.bi.id(buf, line.commStart, line.commEnd), ts, line.tgid);
+    let commId = hit ? memo.commId : -2;
+    if (commId === -2) commId = memo.commId = line.pid === 0 ? -1 : m.bi.id(buf, line.commStart, line.commEnd);
+    m.thread(line.pid, commId, ts, line.tgid);
     const nameId = m.bi.idHashed(buf, line.evStart, line.evEnd, line.evHash);
     const entry = (m.routes as EventEntry[])[nameId] ?? this.route(m, nameId);
     ev.nameId = entry.nameId;
     ev.vectorNameId = entry.vectorNameId;
     m.sawEvent(line.cpu, ts);
     const commStart = line.commStart;
-    let ok: boolean;
+
     if (entry.bfn) ok = entry.bfn(m, ev, buf, line.payStart, e, entry.kind);
     else {
       const pay = decodeRange(buf, line.payStart, e);
