@@ -39,6 +39,12 @@ export class FormatIndex {
     return f;
   }
 
+  /** The event name of an id, read without parsing the format (and so without its warnings). */
+  name(id: number): string | null {
+    const src = this.texts.get(id);
+    return src ? (/^name:\s*(\S+)/m.exec(src.text)?.[1] ?? null) : null;
+  }
+
   /** Any parseable format, for the common_* field offsets. */
   any(): EventFormat | undefined {
     for (const id of this.texts.keys()) {

@@ -1,7 +1,6 @@
-import { availableParallelism } from 'node:os';
 import { inflateSync } from 'node:zlib';
 import { Cursor, DatFormatError } from './cursor.js';
-import { zstdFrames, zstdFramesAsync, type ZstdDecoder } from './zstd.js';
+import { zstdFrames, type ZstdDecoder } from './zstd.js';
 import { decodeOption, emptyOptions, Opt, type DatCpuData, type DatOptions } from './options.js';
 
 // The file structure of a trace-cmd .dat (formats.md §3.1-3.4): everything but the event data.
@@ -45,6 +44,28 @@ export interface DatLayout {
   problems: string[];
   /** Which zstd implementation decoded the flyrecord chunks (see zstd.ts). */
   zstdDecoder: ZstdDecoder | null;
+  /**
+   * The big zstd sections (event formats, kallsyms) left compressed by parseLayout(..,
+   * { deferSections }) for the caller to decompress in the background and then read with
+   * readDeferred(): eventFormats and kallsyms stay empty until it does.
+   */
+  deferred: DeferredSection[];
+}
+
+export interface DeferredSection {
+  id: number;
+  frame: Uint8Array;
+  /** Decompressed size. */
+  size: number;
+  /** File offset of the section body (for error offsets, as the synchronous read gives). */
+  at: number;
+  /** Offset of the section header. */
+  offset: number;
+}
+
+export interface LayoutOptions {
+  /** Leave the big zstd sections compressed (see DatLayout.deferred). */
+  deferSections?: boolean;
 }
 
 export function hasDatMagic(head: Uint8Array): boolean {
@@ -53,7 +74,7 @@ export function hasDatMagic(head: Uint8Array): boolean {
   return true;
 }
 
-export function parseLayout(bytes: Uint8Array): DatLayout {
+export function parseLayout(bytes: Uint8Array, opts: LayoutOptions = {}): DatLayout {
   if (!hasDatMagic(bytes)) throw new DatFormatError('not a trace-cmd .dat file (bad magic)', 0);
   const c0 = new Cursor(bytes, true, DAT_MAGIC.length);
   const verStr = c0.cstr('version', 16);
@@ -87,9 +108,10 @@ export function parseLayout(bytes: Uint8Array): DatLayout {
     latencyText: null,
     problems: [],
     zstdDecoder: null,
+    deferred: [],
   };
   if (version === 6) parseV6(c, layout);
-  else parseV7(c, layout);
+  else parseV7(c, layout, opts);
   return layout;
 }
 
@@ -231,7 +253,40 @@ function readSection(bytes: Uint8Array, l: DatLayout, offset: number, expectId: 
   return { id, flags, body: new Cursor(bytes.subarray(0, start + size), l.little, start) };
 }
 
-function parseV7(c: Cursor, l: DatLayout): void {
+/** The kallsyms section body: u32 size, then the text. */
+function kallsymsText(s: Cursor): string {
+  return s.text(s.u32('kallsyms size'), 'kallsyms');
+}
+
+/** Read a deferred section from its decompressed body (throws DatFormatError as readSection's readers do). */
+export function readDeferred(l: DatLayout, d: DeferredSection, body: Uint8Array): void {
+  if (body.length !== d.size) throw new DatFormatError(`zstd data decompressed to ${body.length} bytes, expected ${d.size}`, d.at);
+  const s = new Cursor(body, l.little, 0, d.at);
+  if (d.id === Opt.EVENT_FORMATS) readEventFormats(s, l);
+  else if (d.id === Opt.KALLSYMS) l.kallsyms = kallsymsText(s);
+  else throw new Error(`section ${d.id} cannot be deferred`);
+}
+
+/** A section's compressed frame, when it is one and its header reads cleanly; else null (read it with readSection). */
+function compressedSection(bytes: Uint8Array, l: DatLayout, offset: number, id: number): DeferredSection | null {
+  try {
+    const c = new Cursor(bytes, l.little, offset);
+    if (offset < 0 || offset >= bytes.length || c.u16('section id') !== id || !(c.u16('section flags') & 1)) return null;
+    c.u32('section description');
+    const size = c.u64('section size');
+    c.need(size, 'section body');
+    const at = c.pos;
+    const comp = c.u32('compressed size');
+    const raw = c.u32('uncompressed size');
+    if (comp > size - 8) return null;
+    return { id, frame: c.bytesN(comp, 'compressed section'), size: raw, at, offset };
+  } catch (e) {
+    if (e instanceof DatFormatError) return null;
+    throw e;
+  }
+}
+
+function parseV7(c: Cursor, l: DatLayout, opts: LayoutOptions): void {
   const comp = c.cstr('compression name', 64);
   c.cstr('compression version', 64);
   if (comp !== 'none' && comp !== 'zlib' && comp !== 'zstd') c.fail(`unsupported compression "${comp}" (supported: none, zlib, zstd)`);
@@ -273,8 +328,16 @@ function parseV7(c: Cursor, l: DatLayout): void {
   };
   required(Opt.HEADER_INFO, 'header_page/header_event', (s) => readHeaders(s, l));
   required(Opt.FTRACE_EVENTS, 'ftrace event format', (s) => readFtraceEvents(s, l));
-  required(Opt.EVENT_FORMATS, 'event format', (s) => readEventFormats(s, l));
-  optional(Opt.KALLSYMS, 'kallsyms', (s) => (l.kallsyms = s.text(s.u32('kallsyms size'), 'kallsyms')));
+  // Sections that read cleanly up to their frame may wait (any later problem sends the caller
+  // back here without deferSections, to report it as below).
+  const defer = (id: number): boolean => {
+    const off = o.sections.get(id);
+    const d = opts.deferSections && l.compression === 'zstd' && off !== undefined ? compressedSection(bytes, l, off, id) : null;
+    if (d) l.deferred.push(d);
+    return d !== null;
+  };
+  if (!defer(Opt.EVENT_FORMATS)) required(Opt.EVENT_FORMATS, 'event format', (s) => readEventFormats(s, l));
+  if (!defer(Opt.KALLSYMS)) optional(Opt.KALLSYMS, 'kallsyms', (s) => (l.kallsyms = kallsymsText(s)));
   optional(Opt.PRINTK, 'printk formats', (s) => (l.printk = s.text(s.u32('printk size'), 'printk formats')));
   optional(Opt.CMDLINES, 'saved cmdlines', (s) => (l.cmdlines = s.text(s.u64('cmdlines size'), 'saved cmdlines')));
   let maxCpu = -1;
@@ -324,8 +387,6 @@ export function cpuPages(
   buf: DatBuffer,
   cd: DatCpuData,
   problems: string[],
-  /** Pages decompressed ahead by prefetchZstdPages(). */
-  prefetched?: Map<DatCpuData, Uint8Array>,
 ): Uint8Array {
   const where = `CPU ${cd.cpu}${buf.name ? ` of buffer "${buf.name}"` : ''}`;
   if (cd.size === 0) return new Uint8Array(0);
@@ -341,11 +402,6 @@ export function cpuPages(
       return bytes.subarray(cd.offset, cd.offset + have - (have % buf.pageSize));
     }
     return bytes.subarray(cd.offset, end);
-  }
-  const ready = prefetched?.get(cd);
-  if (ready) {
-    l.zstdDecoder = 'zstd-cli';
-    return ready;
   }
   const { frames, sizes, ats, error } = compressedChunks(bytes, l, cd);
   if (error) problems.push(`${where}: ${error}`);
@@ -396,7 +452,7 @@ export function cpuPages(
 
 
 /** One CPU's compressed chunks; `error` says where the chunk list broke off (the chunks before it are kept). */
-function compressedChunks(bytes: Uint8Array, l: DatLayout, cd: DatCpuData): { frames: Uint8Array[]; sizes: number[]; ats: number[]; error: string | null } {
+export function compressedChunks(bytes: Uint8Array, l: DatLayout, cd: DatCpuData): { frames: Uint8Array[]; sizes: number[]; ats: number[]; error: string | null } {
   // The recorded size leaves out the chunk-count word, so bound the chunks by the file instead.
   const c = new Cursor(bytes, l.little, cd.offset);
   const frames: Uint8Array[] = [];
@@ -419,37 +475,4 @@ function compressedChunks(bytes: Uint8Array, l: DatLayout, cd: DatCpuData): { fr
     return { frames, sizes, ats, error: `${e.message} at byte ${e.offset}; the pages before it are read` };
   }
   return { frames, sizes, ats, error: null };
-}
-
-/**
- * Start the zstd command on every CPU's chunks at once, so that they decompress in parallel on
- * the other cores while this thread waits or works. Only intact chunk lists the command fully
- * decodes are returned; cpuPages() handles the rest (and every problem report) as before.
- * `running` says whether a process was started (this thread then has time to spare).
- */
-export function prefetchZstdPages(bytes: Uint8Array, l: DatLayout): { pages: Promise<Map<DatCpuData, Uint8Array>>; running: boolean } {
-  const out = new Map<DatCpuData, Uint8Array>();
-  if (l.compression !== 'zstd') return { pages: Promise.resolve(out), running: false };
-  const todo: DatCpuData[] = [];
-  for (const buf of l.buffers) {
-    if (!buf.compressed) continue;
-    for (const cd of buf.cpus) if (cd.size > 0 && cd.offset < bytes.length) todo.push(cd);
-  }
-  let running = false;
-  // One process per core at a time: a 64-CPU trace must not start 64 processes at once.
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < todo.length) {
-      const cd = todo[next++]!;
-      const { frames, sizes, error } = compressedChunks(bytes, l, cd);
-      if (error) continue;
-      const job = zstdFramesAsync(frames, sizes);
-      if (!job) continue;
-      running = true;
-      const pages = await job;
-      if (pages) out.set(cd, pages);
-    }
-  };
-  const all = Promise.all(Array.from({ length: Math.min(todo.length, Math.max(2, availableParallelism())) }, worker));
-  return { pages: all.then(() => out), running };
 }

@@ -1,9 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { detectCompression, readAllBytes, readHead, InputError } from '../open.js';
 import type { IngestOptions } from '../registry.js';
-import { Flags, MachineBuilder, kernelMajorMinor, type Trace } from '../../tables/index.js';
+import { Flags, MachineBuilder, kernelMajorMinor, routeEvent, type Trace } from '../../tables/index.js';
+import type { TableBuilder } from '../../tables/columns.js';
+import type { ColumnsSpec, EventTableName } from '../../tables/schema.js';
 import { DatFormatError } from './cursor.js';
-import { cpuPages, parseLayout, prefetchZstdPages, selectedClock, type DatBuffer, type DatLayout } from './layout.js';
+import { compressedChunks, cpuPages, parseLayout, readDeferred, selectedClock, type DatBuffer, type DatLayout, type LayoutOptions } from './layout.js';
 import type { DatCpuData } from './options.js';
 import { parseHeaderPage } from './formatFile.js';
 import { FormatIndex } from './formatIndex.js';
@@ -13,8 +15,9 @@ import { ByteInterner } from './fieldAccess.js';
 import { ThreadTracker } from './threadTracker.js';
 import { readLatencyText } from './latency.js';
 import { buildDecoder, type BuiltDecoder, type DecodeContext, type Decoder } from './decoders.js';
-import { scanCpuPages, type CpuRecords, type PageLoss } from './ringBuffer.js';
+import { PageScanner, type PageLoss } from './ringBuffer.js';
 import { describeTimeShift, makeGuestCorrection } from './timeShift.js';
+import { ZstdStream, ZstdStreamFailed, type StreamedCpu } from './zstdStream.js';
 
 // trace-cmd .dat (v6, v7; none/zlib/zstd) -> tables. readDatBytes() works on bytes in memory
 // (it may run the zstd command, see zstd.ts); readDat() adds the file read and latency files.
@@ -25,14 +28,57 @@ export async function readDat(path: string, opts: IngestOptions = {}): Promise<T
   // Plain files are read in one go; gzip/zstd-wrapped ones are streamed through the decompressor.
   const comp = detectCompression(await readHead(path, 4).catch(() => new Uint8Array(0)));
   const bytes = comp === 'none' ? await readFile(path).catch(() => readAllBytes(path)) : await readAllBytes(path);
-  const layout = layoutOf(bytes, path);
+  const layout = layoutOf(bytes, path, { deferSections: true });
   if (layout.latencyText !== null) return readLatencyText(path, layout.latencyText, opts);
-  const prefetch = prefetchZstdPages(bytes, layout);
-  const syms = kallsymsOf(layout);
-  // zstd runs on other cores now; the symbol table is built in this wait rather than at the first
-  // lookup during the decode. Only worth it when there is a wait.
-  if (syms && prefetch.running) syms.warm();
-  return decodeLayout(bytes, layout, path, opts, await prefetch.pages, syms);
+  const stream = startStream(bytes, layout);
+  if (!stream) {
+    if (layout.deferred.length) return readDatBytes(bytes, path, opts);
+    return decodeLayout(bytes, layout, path, opts);
+  }
+  try {
+    if (layout.deferred.length) readDeferredSections(layout, await stream.head());
+    const b = machineBuilder(path, opts);
+    const steps = decodeSteps(b, bytes, layout, path, opts, kallsymsOf(layout), stream.cpus);
+    for (let r = steps.next(); !r.done; r = steps.next()) await stream.feed(r.value);
+    await stream.finish();
+    if (!stream.ok()) return readDatBytes(bytes, path, opts);
+    return { source: path, format: 'trace-cmd-dat', machines: [b.finish()] };
+  } catch (e) {
+    // A failed background decompression (or anything it garbled): decode again on the
+    // synchronous path, which reports corrupt chunks exactly as readDatBytes() does.
+    if (e instanceof ZstdStreamFailed) await stream.abort();
+    else await stream.finish();
+    if (e instanceof ZstdStreamFailed || !stream.ok()) return readDatBytes(bytes, path, opts);
+    if (e instanceof DatFormatError) throw new InputError(path, e.message, { offset: e.offset });
+    throw e;
+  }
+}
+
+/** The sections decompressed first; any problem sends the read down the synchronous path, which reports it. */
+function readDeferredSections(l: DatLayout, bodies: Uint8Array[]): void {
+  try {
+    l.deferred.forEach((d, i) => readDeferred(l, d, bodies[i]!));
+  } catch (e) {
+    if (e instanceof DatFormatError) throw new ZstdStreamFailed(e.message);
+    throw e;
+  }
+}
+
+/** Background zstd for the v7 pages (and kallsyms) whose chunk lists are intact, or null. */
+function startStream(bytes: Uint8Array, l: DatLayout): ZstdStream<DatCpuData> | null {
+  if (l.compression !== 'zstd') return null;
+  const jobs: Array<{ key: DatCpuData; frames: Uint8Array[]; sizes: number[] }> = [];
+  for (const buf of l.buffers) {
+    if (!buf.compressed) continue;
+    for (const cd of buf.cpus) {
+      if (cd.size === 0 || cd.offset >= bytes.length) continue;
+      const { frames, sizes, error } = compressedChunks(bytes, l, cd);
+      // Broken chunk lists take the synchronous path, which reports where they break.
+      if (error || !sizes.some((x) => x > 0)) continue;
+      jobs.push({ key: cd, frames, sizes });
+    }
+  }
+  return ZstdStream.start(l.deferred, jobs);
 }
 
 /** Decode a whole .dat held in memory (no I/O). Latency-format files give an empty machine and a warning. */
@@ -40,9 +86,9 @@ export function readDatBytes(bytes: Uint8Array, source: string, opts: IngestOpti
   return decodeLayout(bytes, layoutOf(bytes, source), source, opts);
 }
 
-function layoutOf(bytes: Uint8Array, source: string): DatLayout {
+function layoutOf(bytes: Uint8Array, source: string, lo: LayoutOptions = {}): DatLayout {
   try {
-    return parseLayout(bytes);
+    return parseLayout(bytes, lo);
   } catch (e) {
     if (e instanceof DatFormatError) throw new InputError(source, e.message, { offset: e.offset });
     throw e;
@@ -53,18 +99,18 @@ function kallsymsOf(l: DatLayout): Kallsyms | null {
   return l.kallsyms.trim() ? new Kallsyms(l.kallsyms) : null;
 }
 
-function decodeLayout(
-  bytes: Uint8Array,
-  layout: DatLayout,
-  source: string,
-  opts: IngestOptions,
-  prefetched?: Map<DatCpuData, Uint8Array>,
-  syms: Kallsyms | null = kallsymsOf(layout),
-): Trace {
+function machineBuilder(source: string, opts: IngestOptions): MachineBuilder {
   const b = new MachineBuilder(source, 'trace-cmd-dat');
   if (opts.machine) b.meta.machine = opts.machine;
+  return b;
+}
+
+function decodeLayout(bytes: Uint8Array, layout: DatLayout, source: string, opts: IngestOptions): Trace {
+  const b = machineBuilder(source, opts);
   try {
-    decodeInto(b, bytes, layout, source, opts, prefetched, syms);
+    // Every CPU's data is in memory: the steps run to the end without asking for more.
+    const steps = decodeSteps(b, bytes, layout, source, opts, kallsymsOf(layout));
+    if (!steps.next().done) throw new Error('dat decode asked for data on the synchronous path');
   } catch (e) {
     if (e instanceof DatFormatError) throw new InputError(source, e.message, { offset: e.offset });
     throw e;
@@ -109,15 +155,19 @@ function dataBuffers(l: DatLayout, b: MachineBuilder): DatBuffer[] {
   return list;
 }
 
-function decodeInto(
+/**
+ * Decodes into `b`. Yields a CPU whose data has run out before its end (only CPUs in `streamed`
+ * can: the caller feeds more into their StreamedCpu and resumes); returns when all is decoded.
+ */
+function* decodeSteps(
   b: MachineBuilder,
   bytes: Uint8Array,
   l: DatLayout,
   source: string,
   opts: IngestOptions,
-  prefetched: Map<DatCpuData, Uint8Array> | undefined,
   syms: Kallsyms | null,
-): void {
+  streamed?: Map<DatCpuData, StreamedCpu>,
+): Generator<DatCpuData, void, void> {
   const o = l.options;
   const meta = b.meta;
   meta.formatDetail = `trace-cmd dat v${l.version}${l.compression !== 'none' ? ' ' + l.compression : ''}`;
@@ -165,23 +215,30 @@ function decodeInto(
     threads: new ThreadTracker(b),
   };
 
-  // Pages -> per-CPU record index.
+  // Pages -> per-CPU record index. Streamed CPUs are indexed as their data arrives.
   const problems: string[] = [];
   const losses: PageLoss[] = [];
-  const cpus: CpuRecords[] = [];
+  const cpus: PageScanner[] = [];
+  const keys: DatCpuData[] = [];
+  const lives: Array<StreamedCpu | null> = [];
+  const bufOf: number[] = [];
   const counts: Record<string, number> = {};
-  for (const buf of buffers) {
-    let n = 0;
+  buffers.forEach((buf, bi) => {
+    counts[buf.name] = 0; // filled in after the merge
     for (const cd of [...buf.cpus].sort((x, y) => x.cpu - y.cpu)) {
-      const pages = cpuPages(bytes, l, buf, cd, problems, prefetched);
-      const before = losses.length;
-      const cr = scanCpuPages(pages, cd.cpu, l.little, ph, buf.pageSize, losses, buf.compressed ? -1 : cd.offset);
-      for (let k = before; k < losses.length; k++) losses[k]!.src = cpus.length;
-      n += cr.n;
-      cpus.push(cr);
+      const live = streamed?.get(cd) ?? null;
+      let sc: PageScanner;
+      if (live) {
+        l.zstdDecoder = 'zstd-cli';
+        sc = new PageScanner(live.data, cd.cpu, l.little, ph, buf.pageSize, -1);
+      } else sc = new PageScanner(cpuPages(bytes, l, buf, cd, problems), cd.cpu, l.little, ph, buf.pageSize, buf.compressed ? -1 : cd.offset);
+      sc.src = cpus.length;
+      cpus.push(sc);
+      keys.push(cd);
+      lives.push(live);
+      bufOf.push(bi);
     }
-    counts[buf.name] = n;
-  }
+  });
   meta.extra['bufferEvents'] = counts;
   for (const p of problems) b.warn(p);
   if (l.zstdDecoder) meta.extra['zstdDecoder'] = l.zstdDecoder;
@@ -207,7 +264,24 @@ function decodeInto(
     else if (hz) return Math.round((Number(v) * 1e9) / hz) + addNs;
     return Number(v) + addNs;
   };
-  if (shift || t2n || hz || addNs) for (const c of cpus) for (let i = 0; i < c.n; i++) c.ts[i] = toNs(c.ts[i]!, c.cpu);
+  const convert = shift || t2n || hz || addNs;
+  const ncpu = cpus.length;
+  /** Records of each CPU with converted timestamps; the final scan is done once `done`. */
+  const converted = new Uint32Array(ncpu);
+  const done = new Uint8Array(ncpu);
+  const scan = (c: number): void => {
+    const sc = cpus[c]!;
+    const live = lives[c];
+    if (live) {
+      sc.scan(live.filled, live.complete, losses);
+      if (live.complete) done[c] = 1;
+    } else {
+      sc.scan(sc.data.length, true, losses);
+      done[c] = 1;
+    }
+    if (convert) for (let i = converted[c]!; i < sc.n; i++) sc.ts[i] = toNs(sc.ts[i]!, sc.cpu);
+    converted[c] = sc.n;
+  };
 
   // Records in global time order -> table rows.
   // type id -> slot in a small dense decoder list (0 = not built yet, -1 = no format).
@@ -240,77 +314,117 @@ function decodeInto(
     if (Number.isNaN(pidFirst[pid]!)) pidFirst[pid] = ts;
     pidLast[pid] = ts;
   };
-  let total = 0;
-  for (const c of cpus) total += c.n;
+  const slotFor = (type: number): number => {
+    const ev = formats.get(type);
+    if (!ev) return -1;
+    const built = buildDecoder(ev, ctx);
+    if (built.problem) b.warn(built.problem);
+    decoders.push(built);
+    decodeFns.push(built.decode);
+    const slot = decoders.length;
+    if (slot >= minLens.length) {
+      const m = new Int32Array(minLens.length * 2);
+      m.set(minLens);
+      minLens = m;
+    }
+    minLens[slot] = built.minLen;
+    return slot;
+  };
+  // Progress: the share of the CPUs' data bytes merged so far.
+  let totalBytes = 0;
+  for (const c of cpus) totalBytes += c.data.length;
+  const onProgress = opts.onProgress;
+  const progress = (): void => {
+    let at = 0;
+    for (let c = 0; c < ncpu; c++) {
+      const sc = cpus[c]!;
+      at += pos[c]! < sc.n ? sc.off[pos[c]!]! : sc.scanned;
+    }
+    onProgress?.(totalBytes ? Math.round((bytes.length * Math.min(at, totalBytes)) / totalBytes) : 0, bytes.length);
+  };
   const progressEvery = 1 << 18;
-  let nextProgress = opts.onProgress ? 0 : -1;
+  let sinceProgress = progressEvery;
+
   // k-way merge by timestamp, ties to the lower CPU (as trace-cmd report orders them).
-  const pos = new Uint32Array(cpus.length);
-  const heads = new Float64Array(cpus.length);
-  for (let c = 0; c < cpus.length; c++) heads[c] = cpus[c]!.n ? cpus[c]!.ts[0]! : Infinity;
-  const ncpu = cpus.length;
-  for (let k = 0; k < total; k++) {
-    let best = 0;
-    let bestTs = heads[0]!;
-    for (let c = 1; c < ncpu; c++) {
-      const h = heads[c]!;
-      if (h < bestTs) {
-        bestTs = h;
-        best = c;
-      }
-    }
-    const cr = cpus[best]!;
-    const i = pos[best]!++;
-    heads[best] = i + 1 < cr.n ? cr.ts[i + 1]! : Infinity;
-    const rec = cr.off[i]!;
-    const len = cr.len[i]!;
-    const view = cr.view;
-    if (len < 8) {
-      b.unparsed(`record of ${len} bytes on CPU ${cr.cpu}`, recordAt(cr, rec), 'record shorter than the common fields');
-      continue;
-    }
-    const type = view.getUint16(rec + typeOff, little);
-    let slot = slotOf[type]!;
-    if (slot === 0) {
-      const ev = formats.get(type);
-      if (ev) {
-        const built = buildDecoder(ev, ctx);
-        if (built.problem) b.warn(built.problem);
-        decoders.push(built);
-        decodeFns.push(built.decode);
-        slot = decoders.length;
-        if (slot >= minLens.length) {
-          const m = new Int32Array(minLens.length * 2);
-          m.set(minLens);
-          minLens = m;
+  const pos = new Uint32Array(ncpu);
+  const heads = new Float64Array(ncpu);
+  /** Merge until done (-1) or until a CPU runs out of indexed records before its end (that CPU). */
+  const merge = (): number => {
+    const fns = decodeFns;
+    for (;;) {
+      let best = 0;
+      let bestTs = heads[0]!;
+      for (let c = 1; c < ncpu; c++) {
+        const h = heads[c]!;
+        if (h < bestTs) {
+          bestTs = h;
+          best = c;
         }
-        minLens[slot] = built.minLen;
-      } else slot = -1;
-      slotOf[type] = slot;
+      }
+      if (bestTs === Infinity) return -1;
+      const cr = cpus[best]!;
+      const i = pos[best]!++;
+      let starved = -1;
+      if (i + 1 < cr.n) heads[best] = cr.ts[i + 1]!;
+      else if (done[best]) heads[best] = Infinity;
+      else starved = best;
+      const rec = cr.off[i]!;
+      const len = cr.len[i]!;
+      const view = cr.view;
+      if (onProgress && --sinceProgress === 0) {
+        // Decoding dominates: report it as the matching share of the file.
+        progress();
+        sinceProgress = progressEvery;
+      }
+      if (len < 8) {
+        b.unparsed(`record of ${len} bytes on CPU ${cr.cpu}`, recordAt(cr, rec), 'record shorter than the common fields');
+      } else {
+        const type = view.getUint16(rec + typeOff, little);
+        let slot = slotOf[type]!;
+        if (slot === 0) slot = slotOf[type] = slotFor(type);
+        if (slot < 0) {
+          unknownIds.set(type, (unknownIds.get(type) ?? 0) + 1);
+        } else if (len < minLens[slot]!) {
+          b.unparsed(`${decoders[slot - 1]!.name}: record of ${len} bytes, format needs ${minLens[slot]}`, recordAt(cr, rec), 'short record');
+        } else {
+          const ts = cr.ts[i]!;
+          const pid = view.getInt32(rec + pidOff, little);
+          const flags = ft[view.getUint8(rec + flagsOff)]! | (view.getUint8(rec + pcOff) << 8);
+          fns[slot - 1]!(cr.data, view, rec, len, ts, cr.cpu, pid, flags);
+          if (pid >= 0 && pid < pidFirst.length) {
+            if (pidFirst[pid] !== pidFirst[pid]) pidFirst[pid] = ts; // NaN: first sight
+            pidLast[pid] = ts;
+          } else seePid(pid, ts);
+        }
+      }
+      if (starved >= 0) return starved;
     }
-    if (slot < 0) {
-      unknownIds.set(type, (unknownIds.get(type) ?? 0) + 1);
-      continue;
+  };
+
+  for (let c = 0; c < ncpu; c++) {
+    scan(c);
+    while (!done[c] && cpus[c]!.n === 0) {
+      yield keys[c]!;
+      scan(c);
     }
-    if (len < minLens[slot]!) {
-      b.unparsed(`${decoders[slot - 1]!.name}: record of ${len} bytes, format needs ${minLens[slot]}`, recordAt(cr, rec), 'short record');
-      continue;
-    }
-    const ts = cr.ts[i]!;
-    const pid = view.getInt32(rec + pidOff, little);
-    const flags = ft[view.getUint8(rec + flagsOff)]! | (view.getUint8(rec + pcOff) << 8);
-    decodeFns[slot - 1]!(cr.data, view, rec, len, ts, cr.cpu, pid, flags);
-    if (pid >= 0 && pid < pidFirst.length) {
-      if (pidFirst[pid] !== pidFirst[pid]) pidFirst[pid] = ts; // NaN: first sight
-      pidLast[pid] = ts;
-    } else seePid(pid, ts);
-    if (k === nextProgress) {
-      // Decoding dominates: report it as the matching share of the file.
-      opts.onProgress?.(Math.round((bytes.length * k) / total), bytes.length);
-      nextProgress += progressEvery;
-    }
+    heads[c] = cpus[c]!.n ? cpus[c]!.ts[0]! : Infinity;
   }
-  opts.onProgress?.(bytes.length, bytes.length);
+  reserveRows(b, cpus, done, formats, typeOff, little);
+  if (onProgress) progress();
+  for (let c = ncpu ? merge() : -1; c >= 0; c = merge()) {
+    // CPU c's indexed records are all merged: index more of its data (waiting for it if needed).
+    const before = cpus[c]!.n;
+    scan(c);
+    while (!done[c] && cpus[c]!.n === before) {
+      yield keys[c]!;
+      scan(c);
+    }
+    heads[c] = pos[c]! < cpus[c]!.n ? cpus[c]!.ts[pos[c]!]! : Infinity;
+  }
+  onProgress?.(bytes.length, bytes.length);
+  const perBuffer = buffers.map(() => 0);
+  for (let c = 0; c < ncpu; c++) perBuffer[bufOf[c]!]! += cpus[c]!.n;
+  buffers.forEach((buf, bi) => (counts[buf.name] = perBuffer[bi]!));
   for (const [id, n] of unknownIds) {
     b.unparsed(`${n} record(s) with event id ${id}`, { offset: 0 }, 'event id has no format in the file');
     if (opts.strict) throw new InputError(source, `${n} record(s) with event id ${id}, which has no format in the file`);
@@ -322,7 +436,39 @@ function decodeInto(
 
   registerCommonPids(b, ctx.threads, ctx.cmdlines, pidFirst, pidLast);
   ctx.threads.finish();
-  lostWindows(b, cpus, losses, problems);
+  // Scans of streamed CPUs interleave: restore the per-CPU order of one scan after another.
+  const records = cpus.map((c) => c.records());
+  lostWindows(b, records, losses.map((x, i) => [x, i] as const).sort((a, z) => (a[0].src ?? 0) - (z[0].src ?? 0) || a[1] - z[1]).map((x) => x[0]), problems);
+}
+
+/**
+ * Size the tables once from the record index: each record of a known event type becomes one row
+ * of the table its name routes to. Exact (an upper bound: short records are dropped later) when
+ * every CPU is indexed; a CPU still streaming is scaled up from the share of its data indexed.
+ */
+function reserveRows(b: MachineBuilder, cpus: PageScanner[], done: Uint8Array, formats: FormatIndex, typeOff: number, little: boolean): void {
+  const perType = new Float64Array(65536);
+  let estimated = false;
+  for (let c = 0; c < cpus.length; c++) {
+    const sc = cpus[c]!;
+    const { n, off, len, view } = sc;
+    let scale = 1;
+    if (!done[c]) {
+      estimated = true;
+      scale = sc.scanned > 0 ? sc.data.length / sc.scanned : 0;
+    }
+    for (let i = 0; i < n; i++) if (len[i]! >= 8) perType[view.getUint16(off[i]! + typeOff, little)] += scale;
+  }
+  const perTable = new Map<EventTableName, number>();
+  for (let t = 0; t < 65536; t++) {
+    if (!perType[t]) continue;
+    const name = formats.name(t);
+    if (name === null) continue;
+    const table = routeEvent(name).table;
+    perTable.set(table, (perTable.get(table) ?? 0) + perType[t]!);
+  }
+  // Estimates get a margin: a table that outgrows it doubles as before.
+  for (const [table, rows] of perTable) (b[table] as TableBuilder<ColumnsSpec>).reserve(estimated ? rows * 1.05 + 1024 : rows);
 }
 
 /** Threads seen only as common_pid (never named by a sched payload) get their comm from saved cmdlines. */

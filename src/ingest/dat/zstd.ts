@@ -1,6 +1,5 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as zlib from 'node:zlib';
@@ -10,7 +9,8 @@ import { zstdCliAvailable } from '../open.js';
 // zstd for v7 .dat chunks. fzstd (pure JS) decodes ~50 MB/s, which would dominate reading a
 // big trace, so a native decoder is used when one is there: node:zlib's zstd (Node >= 22.15),
 // else the `zstd` command (one process for all of a CPU's frames: zstd decodes concatenated
-// frames into the concatenated output), else fzstd. All three give identical bytes.
+// frames into the concatenated output), else fzstd. All three give identical bytes. readDat()
+// runs the command in the background instead (zstdStream.ts).
 
 type NativeZstd = (b: Uint8Array) => Uint8Array;
 const nativeZstd = (zlib as unknown as { zstdDecompressSync?: NativeZstd }).zstdDecompressSync;
@@ -19,6 +19,11 @@ const nativeZstd = (zlib as unknown as { zstdDecompressSync?: NativeZstd }).zstd
 const CLI_MIN_BYTES = 64 << 10;
 
 export type ZstdDecoder = 'node:zlib' | 'zstd-cli' | 'fzstd';
+
+/** node:zlib decodes zstd in this process: no background command is worth starting. */
+export function hasNativeZstd(): boolean {
+  return !!nativeZstd;
+}
 
 /** Decompress independent zstd frames; returns one output per frame, or throws. */
 export function zstdFrames(frames: Uint8Array[], sizes: number[]): { out: Uint8Array[]; decoder: ZstdDecoder } {
@@ -50,47 +55,4 @@ export function zstdFrames(frames: Uint8Array[], sizes: number[]): { out: Uint8A
     // Corrupt input: fall through so that fzstd pinpoints the bad frame.
   }
   return { out: frames.map((f, i) => fzstdDecompress(f, new Uint8Array(sizes[i]!))), decoder: 'fzstd' };
-}
-
-/**
- * The zstd command on a background process, so that several CPUs' data decompress at once on
- * other cores (the sync path above runs them one after another). Resolves null whenever the result would not
- * equal zstdFrames()'s (failure, wrong size): the caller then uses it. Returns null, starting
- * nothing, when zstdFrames() would not use the command either (no command, too small).
- */
-export function zstdFramesAsync(frames: Uint8Array[], sizes: number[]): Promise<Uint8Array | null> | null {
-  let total = 0;
-  for (const f of frames) total += f.length;
-  if (nativeZstd || total < CLI_MIN_BYTES || !zstdCliAvailable()) return null;
-  let want = 0;
-  for (const s of sizes) want += s;
-  // Files in and out, so that the process runs to the end while this thread is busy (a pipe
-  // would stall it whenever we are not reading), and the output is read on libuv's pool.
-  let dir: string;
-  try {
-    dir = mkdtempSync(join(tmpdir(), 'vcpu-replay-zstd-'));
-  } catch {
-    return null;
-  }
-  const inFile = join(dir, 'in');
-  const outFile = join(dir, 'out');
-  try {
-    writeFileSync(inFile, Buffer.concat(frames, total));
-  } catch {
-    rmSync(dir, { recursive: true, force: true });
-    return null;
-  }
-  const exited = new Promise<number | null>((resolve) => {
-    const child = spawn('zstd', ['-d', '-q', '-f', inFile, '-o', outFile], { stdio: 'ignore' });
-    child.on('error', () => resolve(null));
-    child.on('close', (code) => resolve(code));
-  });
-  return exited
-    .then(async (code) => {
-      if (code !== 0) return null;
-      const data = await readFile(outFile);
-      return data.length === want ? data : null;
-    })
-    .catch(() => null)
-    .finally(() => rm(dir, { recursive: true, force: true }));
 }
