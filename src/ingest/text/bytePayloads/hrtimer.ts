@@ -1,5 +1,5 @@
 import { HrtimerKind } from '../../../tables/index.js';
-import { bscan, intAtB, k, keyAtB, tokenEndB, trimEndB } from '../byteScan.js';
+import { bscan, intAtB, k, keyAtB, trimEndB } from '../byteScan.js';
 import { commonRow } from '../payloads/common.js';
 import type { MachineState } from '../machineState.js';
 import type { BytePayloadParser } from './common.js';
@@ -34,9 +34,9 @@ function numKey(s: Uint8Array, key: Uint8Array, e: number): number {
 function strKey(m: MachineState, s: Uint8Array, key: Uint8Array, e: number): number {
   const p = valueAt(s, key, e);
   if (p < 0) return -1;
-  const end = tokenEndB(s, p, e);
-  at = end;
-  return m.bi.id(s, p, end);
+  const id = m.bi.until(s, p, e, 32);
+  at = m.bi.tokenEnd;
+  return id;
 }
 
 export const parseHrtimerB: BytePayloadParser = (m, ev, s, a, e, kind) => {
@@ -48,8 +48,8 @@ export const parseHrtimerB: BytePayloadParser = (m, ev, s, a, e, kind) => {
   const ha = keyAtB(s, HRTIMER, a, e);
   if (ha < 0) return false;
   from = a;
-  at = tokenEndB(s, ha, e);
-  c.hrtimer[i] = m.bi.id(s, ha, at);
+  c.hrtimer[i] = m.bi.until(s, ha, e, 32);
+  at = m.bi.tokenEnd;
   const start = kind === HrtimerKind.START;
   c.function[i] = start || kind === HrtimerKind.EXPIRE_ENTRY ? strKey(m, s, FUNCTION, e) : -1;
   c.expiresNs[i] = start ? numKey(s, EXPIRES, e) : -1;

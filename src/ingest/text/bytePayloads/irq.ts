@@ -12,7 +12,6 @@ const HANDLED = k('handled');
 const UNHANDLED = k('unhandled');
 const VEC = k('vec=');
 const ACTION = k('[action=');
-const RB = k(']');
 const LP = k('(');
 const RP = k(')');
 const VECTOR = k('vector=');
@@ -60,8 +59,7 @@ export const parseIrqB: BytePayloadParser = (m, ev, s, a, e, kind) => {
       c.num[i] = vec;
       const aa = keyAtB(s, ACTION, va, e);
       if (aa >= 0) {
-        const rb = findB(s, RB, aa, e);
-        c.name[i] = m.bi.id(s, aa, rb < 0 ? e : rb);
+        c.name[i] = m.bi.until(s, aa, e, 93 /* ] */);
       } else if (vec < SOFTIRQ_NAMES.length) {
         c.name[i] = m.b.str(SOFTIRQ_NAMES[vec]!);
       }
