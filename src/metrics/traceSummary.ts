@@ -1,4 +1,5 @@
 import type { LostWindow, TraceTables, UnparsedSummary } from '../tables/index.js';
+import { missingSwitchIns, missingSwitchInsWarning, type MissingSwitchIns } from '../tables/missingSwitchIns.js';
 import { detectVcpuThreads, type VcpuThread } from '../align/vcpuThreadNames.js';
 
 // What `inspect` shows for one machine of a trace, computed from its tables only.
@@ -39,7 +40,7 @@ export interface TraceSummary {
  * first task on each CPU counts from that CPU's first event, the last one until its last event.
  * Idle (pid 0) is left out.
  */
-export function cpuTimeByThread(t: TraceTables): Map<number, { ns: number; ins: number }> {
+export function cpuTimeByThread(t: TraceTables, missingIns: MissingSwitchIns = missingSwitchIns(t)): Map<number, { ns: number; ins: number }> {
   const sw = t.sched_switch;
   const { tsNs, cpu, prevPid, nextPid } = sw.cols;
   const since = new Map<number, number>();
@@ -59,9 +60,11 @@ export function cpuTimeByThread(t: TraceTables): Map<number, { ns: number; ins: 
     lastByCpu.set(t.cpus.cols.cpu[i]!, t.cpus.cols.lastTsNs[i]!);
   }
   const running = new Map<number, number>();
+  // A prev whose switch-in is missing ran from its estimated start, not from the CPU's last switch.
+  const missing = missingIns.startNs;
   for (let i = 0; i < sw.length; i++) {
     const c = cpu[i]!;
-    const start = since.get(c) ?? firstByCpu.get(c) ?? tsNs[i]!;
+    const start = Number.isNaN(missing[i]!) ? (since.get(c) ?? firstByCpu.get(c) ?? tsNs[i]!) : missing[i]!;
     add(prevPid[i]!, tsNs[i]! - start, 0);
     add(nextPid[i]!, 0, 1);
     since.set(c, tsNs[i]!);
@@ -82,7 +85,9 @@ function lastComms(t: TraceTables): Map<number, string> {
 export function summarizeTrace(t: TraceTables, opts: { topThreads?: number } = {}): TraceSummary {
   const meta = t.meta;
   const comms = lastComms(t);
-  const times = cpuTimeByThread(t);
+  const missingIns = missingSwitchIns(t);
+  const times = cpuTimeByThread(t, missingIns);
+  const missingWarning = missingSwitchInsWarning(missingIns, t.sched_switch.length);
   const top = [...times.entries()]
     .map(([tid, r]) => ({ tid, comm: comms.get(tid) ?? '', cpuTimeNs: r.ns, switchIns: r.ins }))
     .sort((a, b) => b.cpuTimeNs - a.cpuTimeNs || a.tid - b.tid)
@@ -106,7 +111,7 @@ export function summarizeTrace(t: TraceTables, opts: { topThreads?: number } = {
     topThreads: top,
     vcpuThreads: detectVcpuThreads(t),
     lost: meta.lost,
-    warnings: meta.warnings,
+    warnings: missingWarning ? [...meta.warnings, missingWarning] : meta.warnings,
     unparsed: meta.unparsed,
   };
 }

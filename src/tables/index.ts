@@ -8,3 +8,4 @@ export * from './meta.js';
 export * from './traceTables.js';
 export * from './arrow.js';
 export * from './io.js';
+export * from './missingSwitchIns.js';

@@ -14,6 +14,7 @@
 import type { TraceTables } from '../../tables/index.js';
 import { HrtimerKind, WakeupKind } from '../../tables/schema.js';
 import { Flags } from '../../tables/flags.js';
+import { missingSwitchIns } from '../../tables/missingSwitchIns.js';
 import { isRunnableState, TaskState } from '../../tables/taskState.js';
 import type { AlignedScenario } from '../../align/types.js';
 import { Op, type Demand, type DemandTask, type GuestDemand, type PlatformCosts, type Program, type TaskSched } from './types.js';
@@ -193,6 +194,8 @@ function collect(t: TraceTables, exclude: Set<number>): MachineThreads {
     push(tid, ts, seq, 1, 0, cpu, 1);
     runningOn.delete(tid);
   };
+  // Switch-ins the trace lacks are estimated (c = 2 marks them: no delay samples from them).
+  const missing = missingSwitchIns(t).startNs;
   for (let i = 0; i < t.sched_switch.length; i++) {
     const ts = sw.tsNs[i]!;
     const seq = sw.seq[i]!;
@@ -200,7 +203,14 @@ function collect(t: TraceTables, exclude: Set<number>): MachineThreads {
     const next = sw.nextPid[i]!;
     const cpu = sw.cpu[i]!;
     const believed = onCpu.get(cpu);
-    if (believed !== undefined && believed !== prev && runningOn.get(believed) === cpu) implicitOut(believed, ts, seq, cpu);
+    const estIn = missing[i]!;
+    if (believed !== undefined && believed !== prev && runningOn.get(believed) === cpu) implicitOut(believed, Number.isNaN(estIn) ? ts : estIn, seq, cpu);
+    if (!Number.isNaN(estIn) && !exclude.has(prev)) {
+      push(prev, estIn, seq, 0, cpu, -1, 2);
+      let s = cpus.get(prev);
+      if (!s) cpus.set(prev, (s = new Set()));
+      s.add(cpu);
+    }
     const elsewhere = runningOn.get(next);
     if (next > 0 && elsewhere !== undefined && elsewhere !== cpu) {
       implicitOut(next, ts, seq, elsewhere);
@@ -375,6 +385,7 @@ function buildTask(tid: number, m: MachineThreads, ctx: BuildCtx, affinity: 'obs
     const a = E.a[i]!;
     switch (E.type[i]) {
       case 0:
+        if (E.c[i] === 2) lastWakeTs = -1; // estimated switch-in: its gap says nothing
         if (lastWakeTs >= 0 && ctx.wakeGaps) ctx.wakeGaps.push(ts - lastWakeTs);
         // E.b: when this CPU went idle (-1: it was not idle); idle since before the wakeup = idle exit.
         if (lastWakeTs >= 0 && ctx.idleWakeGaps && E.b[i]! >= 0 && E.b[i]! <= lastWakeTs)
@@ -537,6 +548,7 @@ export function demandFromAligned(a: AlignedScenario, opts: ExtractOptions = {})
   // Host run intervals of every vCPU thread (steal accounting).
   const runs = new Map<number, RunIntervals>();
   {
+    const missingHost = missingSwitchIns(host).startNs;
     const sw = host.sched_switch.cols;
     const since = new Map<number, number>();
     for (let i = 0; i < host.sched_switch.length; i++) {
@@ -549,7 +561,7 @@ export function demandFromAligned(a: AlignedScenario, opts: ExtractOptions = {})
         // A switch-out whose switch-in was not logged: it ran since the window start only if it
         // is the first thing seen of it (else the run is unknown; counting it from the start
         // would overlap earlier runs).
-        const from = since.get(p) ?? (r.start.length === 0 ? startNs : NaN);
+        const from = since.get(p) ?? (Number.isNaN(missingHost[i]!) ? (r.start.length === 0 ? startNs : NaN) : missingHost[i]!);
         if (!Number.isNaN(from)) r.add(from, ts);
         since.delete(p);
       }
