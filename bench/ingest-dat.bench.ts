@@ -6,11 +6,13 @@
 // `trace-cmd convert` so that decode speed is also measured without the zstd cost.
 //
 // Both wall and CPU time are printed: the bench machine is shared, so wall time is noisy and
-// CPU time (user+sys of this process plus its zstd child, vs. the trace-cmd child) is the
-// steadier comparison.
+// CPU time (user+sys of this process, its I/O threads and its zstd child, vs. the trace-cmd
+// child) is the steadier comparison. The readers run interleaved (DAT_BENCH_RUNS times each,
+// median reported); trace-cmd is timed best of 2. The 1-minute load average is printed too.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import { readDat, readDatBytes } from '../src/ingest/dat/index.js';
@@ -46,22 +48,28 @@ function childCpuMs(): number {
   }
 }
 
-async function timeReader(f: string, runs: number): Promise<{ events: number; wallMs: number; cpuMs: number }> {
-  let best = { events: 0, wallMs: Infinity, cpuMs: Infinity };
-  for (let i = 0; i < runs; i++) {
-    const c0 = process.cpuUsage();
-    const k0 = childCpuMs();
-    const t0 = performance.now();
-    const t = await readDat(f);
-    const wallMs = performance.now() - t0;
-    const c = process.cpuUsage(c0);
-    const kids = childCpuMs() - k0;
-    const events = Object.values(t.machines[0]!.meta.eventCounts).reduce((a, b) => a + b, 0);
-    const cpuMs = (c.user + c.system) / 1000 + kids;
-    if (wallMs < best.wallMs) best = { events, wallMs, cpuMs };
-  }
-  return best;
+interface ReaderRun {
+  events: number;
+  wallMs: number;
+  cpuMs: number;
 }
+
+async function timeReader(f: string): Promise<ReaderRun> {
+  const c0 = process.cpuUsage();
+  const k0 = childCpuMs();
+  const t0 = performance.now();
+  const t = await readDat(f);
+  const wallMs = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  const kids = childCpuMs() - k0;
+  const events = Object.values(t.machines[0]!.meta.eventCounts).reduce((a, b) => a + b, 0);
+  return { events, wallMs, cpuMs: (c.user + c.system) / 1000 + kids };
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
 
 function timeTraceCmd(f: string, runs: number): { wallMs: number; cpuMs: number } {
   let best = { wallMs: Infinity, cpuMs: Infinity };
@@ -105,20 +113,30 @@ export async function run(): Promise<Record<string, number | string>> {
   ];
   const async = machineDigest((await readDat(f)).machines[0]);
   out['v7 zstd: readDat == readDatBytes'] = async === machineDigest(readDatBytes(readFileSync(f), f).machines[0]) ? 'yes' : 'NO';
-  for (const [name, file] of variants) {
-    if (!file) continue;
-    await timeReader(file, 1); // warm-up: JIT and page cache
-    const ours = await timeReader(file, 3);
+  const files = variants.filter((v): v is [string, string] => v[1] !== null);
+  // Interleaved, so that the machine's other load falls on every variant alike.
+  const RUNS = Number(process.env['DAT_BENCH_RUNS'] ?? 5);
+  const runs = new Map<string, ReaderRun[]>(files.map(([name]) => [name, []]));
+  out['load average at start'] = loadavg()[0]!;
+  for (const [, file] of files) await timeReader(file); // warm-up: JIT and page cache
+  for (let r = 0; r < RUNS; r++) for (const [name, file] of r % 2 ? [...files].reverse() : files) runs.get(name)!.push(await timeReader(file));
+  for (const [name, file] of files) {
+    const rs = runs.get(name)!;
+    const wallMs = median(rs.map((x) => x.wallMs));
+    const cpuMs = median(rs.map((x) => x.cpuMs));
+    const events = rs[0]!.events;
     const tc = timeTraceCmd(file, 2);
-    out[`${name}: events`] = ours.events;
-    out[`${name}: reader wall ms`] = ours.wallMs;
-    out[`${name}: reader cpu ms`] = ours.cpuMs;
-    out[`${name}: reader M events/s (wall)`] = ours.events / ours.wallMs / 1000;
-    out[`${name}: reader M events/s (cpu)`] = ours.events / ours.cpuMs / 1000;
+    out[`${name}: events`] = events;
+    out[`${name}: reader wall ms (median of ${RUNS})`] = wallMs;
+    out[`${name}: reader wall ms (min)`] = Math.min(...rs.map((x) => x.wallMs));
+    out[`${name}: reader cpu ms incl. zstd (median)`] = cpuMs;
+    out[`${name}: reader M events/s (wall)`] = events / wallMs / 1000;
+    out[`${name}: reader M events/s (cpu)`] = events / cpuMs / 1000;
     out[`${name}: trace-cmd report wall ms`] = tc.wallMs;
     out[`${name}: trace-cmd report cpu ms`] = tc.cpuMs;
-    out[`${name}: speedup vs trace-cmd (wall)`] = tc.wallMs / ours.wallMs;
-    out[`${name}: speedup vs trace-cmd (cpu)`] = tc.cpuMs / ours.cpuMs;
+    out[`${name}: speedup vs trace-cmd (wall)`] = tc.wallMs / wallMs;
+    out[`${name}: speedup vs trace-cmd (cpu)`] = tc.cpuMs / cpuMs;
   }
+  out['load average at end'] = loadavg()[0]!;
   return out;
 }

@@ -117,9 +117,13 @@ interface Word4Entry {
   next: Word4Entry | null;
 }
 
+const CACHE16_MASK = 1023;
+
 export class ByteInterner {
   private readonly table = new Map<number, InternEntry>();
   private readonly table16 = new Map<number, Word4Entry>();
+  private readonly cacheWords = new Int32Array((CACHE16_MASK + 1) * 4);
+  private readonly cacheIds = new Int32Array(CACHE16_MASK + 1).fill(-1);
 
   constructor(private readonly intern: (s: string) => number) {}
 
@@ -134,14 +138,30 @@ export class ByteInterner {
     const w2 = v.getInt32(at + 8, true);
     const w3 = v.getInt32(at + 12, true);
     const h = (Math.imul(w0, 0x9e3779b1) ^ Math.imul(w1, 0x85ebca77) ^ Math.imul(w2, 0xc2b2ae3d) ^ Math.imul(w3, 0x27d4eb2f)) | 0;
+    // A direct-mapped cache in typed arrays answers the repeats (most comms) without a Map lookup.
+    const slot = (h ^ (h >>> 16)) & CACHE16_MASK;
+    const cw = this.cacheWords;
+    const q = slot << 2;
+    if (this.cacheIds[slot]! >= 0 && cw[q] === w0 && cw[q + 1] === w1 && cw[q + 2] === w2 && cw[q + 3] === w3) return this.cacheIds[slot]!;
     let e = this.table16.get(h) ?? null;
     const head = e;
+    let id = -1;
     while (e) {
-      if (e.w0 === w0 && e.w1 === w1 && e.w2 === w2 && e.w3 === w3) return e.id;
+      if (e.w0 === w0 && e.w1 === w1 && e.w2 === w2 && e.w3 === w3) {
+        id = e.id;
+        break;
+      }
       e = e.next;
     }
-    const id = this.intern(asciiZ(d, at, at + 16));
-    this.table16.set(h, { w0, w1, w2, w3, id, next: head });
+    if (id < 0) {
+      id = this.intern(asciiZ(d, at, at + 16));
+      this.table16.set(h, { w0, w1, w2, w3, id, next: head });
+    }
+    cw[q] = w0;
+    cw[q + 1] = w1;
+    cw[q + 2] = w2;
+    cw[q + 3] = w3;
+    this.cacheIds[slot] = id;
     return id;
   }
 
