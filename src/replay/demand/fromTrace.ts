@@ -189,6 +189,7 @@ function collect(t: TraceTables, exclude: Set<number>): MachineThreads {
   // When each CPU went idle: a switch-in from idle carries it, so that the wakeup -> switch-in
   // gaps of tasks woken onto an idle CPU (idle exit) can be told from waits behind other tasks.
   const idleSince = new Map<number, number>();
+  const lastSwitchOn = new Map<number, number>();
   const implicitOut = (tid: number, ts: number, seq: number, cpu: number) => {
     if (tid <= 0 || exclude.has(tid)) return;
     push(tid, ts, seq, 1, 0, cpu, 1);
@@ -226,8 +227,12 @@ function collect(t: TraceTables, exclude: Set<number>): MachineThreads {
     }
     const idleFrom = prev === 0 ? (idleSince.get(cpu) ?? -1) : -1;
     if (next === 0) idleSince.set(cpu, ts);
+    // Preempting a running task: b = when that task's run began (c = 3), for the resched delay.
+    const preempted = prev > 0 && isRunnableState(sw.prevState[i]!) && lastSwitchOn.has(cpu);
+    const runFrom = Number.isNaN(estIn) ? (lastSwitchOn.get(cpu) ?? -1) : estIn;
+    lastSwitchOn.set(cpu, ts);
     if (next > 0 && !exclude.has(next)) {
-      push(next, ts, seq, 0, cpu, idleFrom, 0);
+      push(next, ts, seq, 0, cpu, preempted ? runFrom : idleFrom, preempted ? 3 : 0);
       if (!prio.has(next)) prio.set(next, sw.nextPrio[i]!);
       if (!names.has(next)) names.set(next, t.strings[sw.nextComm[i]!] ?? `tid${next}`);
       let s = cpus.get(next);
@@ -330,6 +335,8 @@ interface BuildCtx {
   index: Map<number, number>;
   startNs: number;
   endNs: number;
+  /** End of this machine's own trace. */
+  traceEndNs: number;
   /** Net-of-steal run time for guest threads: (cpu, a, b) -> ns; null for host threads. */
   net: ((cpu: number, a: number, b: number) => number) | null;
   mono: MonoMap;
@@ -339,6 +346,8 @@ interface BuildCtx {
   wakeGaps?: number[];
   /** waking -> switch-in of wakeups onto an idle CPU (net of steal for guests). */
   idleWakeGaps?: number[];
+  /** waking -> switch-in of wakeups that preempted the task running on that CPU. */
+  preemptWakeGaps?: number[];
   /** Timer wakeups: (hard expiry, waking ts, waking CPU) triples. */
   timerWakes?: number[];
 }
@@ -387,9 +396,13 @@ function buildTask(tid: number, m: MachineThreads, ctx: BuildCtx, affinity: 'obs
       case 0:
         if (E.c[i] === 2) lastWakeTs = -1; // estimated switch-in: its gap says nothing
         if (lastWakeTs >= 0 && ctx.wakeGaps) ctx.wakeGaps.push(ts - lastWakeTs);
-        // E.b: when this CPU went idle (-1: it was not idle); idle since before the wakeup = idle exit.
-        if (lastWakeTs >= 0 && ctx.idleWakeGaps && E.b[i]! >= 0 && E.b[i]! <= lastWakeTs)
-          ctx.idleWakeGaps.push(ctx.net ? ctx.net(a, lastWakeTs, ts) : ts - lastWakeTs);
+        // E.b: when this CPU went idle (c 0; -1: it was not idle); idle since before the wakeup = idle exit.
+        // c 3: it preempted a task that ran since E.b; since before the wakeup = resched delay.
+        if (lastWakeTs >= 0 && E.b[i]! >= 0 && E.b[i]! <= lastWakeTs) {
+          const gap = ctx.net ? ctx.net(a, lastWakeTs, ts) : ts - lastWakeTs;
+          if (E.c[i] === 0) ctx.idleWakeGaps?.push(gap);
+          else if (E.c[i] === 3) ctx.preemptWakeGaps?.push(gap);
+        }
         lastWakeTs = -1;
         if (!running) {
           running = true;
@@ -436,7 +449,9 @@ function buildTask(tid: number, m: MachineThreads, ctx: BuildCtx, affinity: 'obs
         break;
     }
   }
-  if (running) charge(ctx.endNs);
+  // Running when its machine's trace ends: known to have run until then, not beyond (the replay
+  // window may extend past one machine's trace).
+  if (running) charge(Math.min(ctx.endNs, ctx.traceEndNs));
   const prio = m.prio.get(tid) ?? 120;
   const cpus = affinity === 'observed' ? [...(m.cpus.get(tid) ?? [])].sort((x, y) => x - y) : undefined;
   const name = m.names.get(tid) ?? `tid${tid}`;
@@ -536,13 +551,15 @@ export function demandFromAligned(a: AlignedScenario, opts: ExtractOptions = {})
   const hostIndex = new Map<number, number>();
   hm.tids.forEach((tid, i) => hostIndex.set(tid, i));
   const hostProbe = probes['host'] ?? 'cyclictest';
-  const hctx: BuildCtx = { index: hostIndex, startNs, endNs, net: null, mono: monoToTrace(host, hm, { offsetNs: 0, scale: 1 }), dropWakes: traced, timerGaps: [], wakeGaps: [], idleWakeGaps: [] };
+  const hctx: BuildCtx = { index: hostIndex, startNs, endNs, traceEndNs: host.meta.endNs, net: null, mono: monoToTrace(host, hm, { offsetNs: 0, scale: 1 }), dropWakes: traced, timerGaps: [], wakeGaps: [], idleWakeGaps: [], preemptWakeGaps: [] };
   const hostTasks = hm.tids.map((tid) => buildTask(tid, hm, hctx, affinity, hm.names.get(tid) === hostProbe));
   const platform: PlatformCosts = { timerWakeNs: quantile(hctx.timerGaps!, 0.5), wakeSwitchNs: quantile(hctx.wakeGaps!, 0.1), samples: {} };
   const hostTimerSamples = sampleSet(hctx.timerGaps!);
   const hostIdleSamples = sampleSet(hctx.idleWakeGaps!);
   if (hostTimerSamples) platform.samples!.timerWakeNs = hostTimerSamples;
   if (hostIdleSamples) platform.samples!.idleWakeNs = hostIdleSamples;
+  const hostPreemptSamples = sampleSet(hctx.preemptWakeGaps!);
+  if (hostPreemptSamples) platform.samples!.preemptWakeNs = hostPreemptSamples;
   const hostCpus = host.meta.cpuCount ?? Math.max(1, ...host.cpus.cols.cpu) + 1;
 
   // Host run intervals of every vCPU thread (steal accounting).
@@ -605,7 +622,7 @@ export function demandFromAligned(a: AlignedScenario, opts: ExtractOptions = {})
         const r = precise ? runs.get(vcpuTids[cpu] ?? -1) : undefined;
         return r ? r.ran(x, y) : y - x;
       };
-      const gctx: BuildCtx = { index: gi, startNs, endNs, net, mono: monoToTrace(g.tables, gm, { offsetNs: g.clock.offsetNs, scale: g.clock.scale }), dropWakes: new Set(), timerGaps: [], wakeGaps: [], idleWakeGaps: [], timerWakes: [] };
+      const gctx: BuildCtx = { index: gi, startNs, endNs, traceEndNs: g.tables.meta.endNs > 0 ? g.tables.meta.endNs : endNs, net, mono: monoToTrace(g.tables, gm, { offsetNs: g.clock.offsetNs, scale: g.clock.scale }), dropWakes: new Set(), timerGaps: [], wakeGaps: [], idleWakeGaps: [], timerWakes: [] };
       const probe = probes[g.name] ?? 'cyclictest';
       tasks = gm.tids.map((tid) => buildTask(tid, gm, gctx, 'observed', gm.names.get(tid) === probe));
       guestPlatform = { timerWakeNs: quantile(gctx.timerGaps!, 0.5), wakeSwitchNs: quantile(gctx.wakeGaps!, 0.1), samples: {} };

@@ -115,6 +115,8 @@ export interface PlatformSamples {
   timerWakeNs?: Float64Array;
   /** sched_waking -> switch-in of a task woken onto an idle CPU (idle exit + wakeup path); guest: net of steal. */
   idleWakeNs?: Float64Array;
+  /** sched_waking -> switch-in of a task that preempted the running one (resched IPI + switch; waits for a later preemption included). */
+  preemptWakeNs?: Float64Array;
   /** TCG: guest timer hard expiry (host clock) -> the QEMU main loop's interrupt wakeup on the host. */
   tcgTimerLagNs?: Float64Array;
   /** TCG: main-loop switch-in -> its wakeup of the halted vCPU thread (timer work before the kick). */

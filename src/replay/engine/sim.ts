@@ -518,7 +518,7 @@ export class Simulator {
     c.rq.enqueue(t, now, 'wakeup');
     if (c.rq.checkPreemptWakeup(t, now)) {
       c.rq.needResched = true;
-      this.requestResched(c, wasIdle ? this.idleWakeNs() : this.opt.reschedIpiNs);
+      this.requestResched(c, wasIdle ? this.idleWakeNs() : this.delays.draw(this.hostSamples?.preemptWakeNs, this.opt.reschedIpiNs));
     }
     this.afterEnqueue(c);
   }
