@@ -47,6 +47,7 @@ const FILES: Array<{ name: string; path: string; shared?: boolean }> = [
   { name: 'x86-tsc clock, raw counter timestamps', path: resolve(FIX, 'tsc-v7-zstd.dat') },
   { name: 'top-level buffer + instance buffer', path: resolve(FIX, 'instance-v7-zstd.dat') },
   { name: 'top-level buffer + instance buffer, v6', path: resolve(FIX, 'instance-v6.dat.gz') },
+  { name: 'kvm_exit / kvm_entry hand-encoded into host v6 pages (make-kvm.ts)', path: resolve(FIX, 'kvm-v6.dat.gz') },
   { name: 'lisa rtapp v6, 8-byte long', path: sharedPath('traces-public/lisa/rtapp_v6_trace.dat'), shared: true },
   { name: 'lisa tc2 v6, 4-byte long', path: sharedPath('traces-public/lisa/tc2-arm32_v6_trace.dat'), shared: true },
 ];
@@ -97,4 +98,45 @@ describe.skipIf(!HAS_TRACE_CMD)('trace-cmd .dat matches `trace-cmd report`', () 
       expect(checkedPayloads).toBe(evs.length - m.sched_process.length);
     });
   }
+});
+
+describe.skipIf(!HAS_TRACE_CMD)('kvm_exit / kvm_entry typed columns match `trace-cmd report -R`', () => {
+  // This VM never fires them (no nested guest), so make-kvm.ts writes them into a recorded file's
+  // pages against the file's own kvm formats; trace-cmd decodes that same file as the reference.
+  it('vcpu id, exit reason and print-fmt text of every record', async () => {
+    const path = resolve(FIX, 'kvm-v6.dat.gz');
+    const file = plain(path);
+    const rawAll = traceCmdReport(file, ['-R']);
+    const textAll = traceCmdReport(file, ['-N']);
+    const pick = (r: typeof rawAll) => r.filter((x) => x.event === 'kvm_exit' || x.event === 'kvm_entry');
+    const raw = pick(rawAll);
+    const text = pick(textAll);
+    const m = (await readDat(path)).machines[0]!;
+    const k = m.kvm;
+    const rows: number[] = [];
+    const nameOf = (i: number) => eventName(m, { table: 'kvm', row: i, seq: 0 });
+    for (let i = 0; i < k.length; i++) if (nameOf(i) === 'kvm_exit' || nameOf(i) === 'kvm_entry') rows.push(i);
+    expect(raw.length).toBe(37);
+    expect(rows.length).toBe(raw.length);
+    const got = rows.map((i) => ({
+      event: nameOf(i),
+      tsNs: k.cols.tsNs[i],
+      cpu: k.cols.cpu[i],
+      pid: k.cols.pid[i],
+      vcpu: k.cols.vcpuId[i],
+      reason: k.cols.reason[i]! >= 0 ? m.strings[k.cols.reason[i]!] : null,
+      detail: k.cols.detail[i],
+    }));
+    const want = raw.map((r, j) => {
+      const f = pairsOf(r.payload);
+      // -N text: "vcpu N reason NAME [FLAG] rip ..." for kvm_exit.
+      const reason = r.event === 'kvm_exit' ? (/ reason (\S+)/.exec(text[j]!.payload)?.[1] ?? null) : null;
+      return { event: r.event, tsNs: text[j]!.tsNs, cpu: r.cpu, pid: r.pid, vcpu: Number(f['vcpu_id']), reason, detail: text[j]!.payload };
+    });
+    expect(got).toEqual(want);
+    // The exit reasons take each print-fmt path: VMX names, the FAILED_VMENTRY flag, SVM names, hex for an unknown code.
+    expect(new Set(got.map((g) => g.reason))).toEqual(new Set([null, 'IO_INSTRUCTION', 'HLT', 'EPT_VIOLATION', 'INVALID_STATE', 'io', 'npf', 'EXTERNAL_INTERRUPT', '0xc8']));
+    expect(got.some((g) => g.detail.includes('reason INVALID_STATE FAILED_VMENTRY rip'))).toBe(true);
+    expect(got.some((g) => g.detail.endsWith('[immediate exit]'))).toBe(true);
+  });
 });
