@@ -10,6 +10,8 @@ import { Cursor } from '../src/ingest/dat/cursor.js';
 import { decodeOption, emptyOptions, Opt } from '../src/ingest/dat/options.js';
 import { correctGuestTs } from '../src/ingest/dat/timeShift.js';
 import { Kallsyms } from '../src/ingest/dat/kallsyms.js';
+import { TableBuilder } from '../src/tables/columns.js';
+import { SCHED_MIGRATE } from '../src/tables/schema.js';
 import { EVENT_TABLES, Flags, IrqKind, TaskState, type Table, type TraceTables } from '../src/tables/index.js';
 import { HAS_SHARED, REPO_DIR, sharedPath, warnNoShared } from './helpers/shared.js';
 
@@ -292,5 +294,41 @@ describe('kallsyms lookups', () => {
 
   it('has nothing below the first non-zero address', () => {
     expect(at(0x10n)).toBeNull();
+  });
+});
+
+describe('TableBuilder.reserve (the .dat reader sizes its tables once)', () => {
+  const fill = (b: TableBuilder<typeof SCHED_MIGRATE.columns>, n: number) => {
+    for (let k = 0; k < n; k++) {
+      const i = b.row();
+      b.c.tsNs[i] = 1000 + k;
+      b.c.seq[i] = k;
+      b.c.tid[i] = k * 3;
+    }
+  };
+
+  it('keeps every row written past the reservation', () => {
+    const b = new TableBuilder(SCHED_MIGRATE, 2);
+    b.reserve(4);
+    fill(b, 37);
+    const t = b.finish();
+    expect(t.length).toBe(37);
+    expect(Array.from(t.cols.tid)).toEqual(Array.from({ length: 37 }, (_, k) => k * 3));
+    expect(t.cols.tsNs[36]).toBe(1036);
+  });
+
+  it('hands out a view when at most 1/8 of the reservation is unused, else a trimmed copy', () => {
+    const near = new TableBuilder(SCHED_MIGRATE, 1);
+    near.reserve(100);
+    fill(near, 90);
+    const a = near.finish();
+    expect(a.cols.tsNs.length).toBe(90);
+    expect(a.cols.tsNs.buffer.byteLength).toBe(100 * 8);
+    const far = new TableBuilder(SCHED_MIGRATE, 1);
+    far.reserve(1000);
+    fill(far, 10);
+    const z = far.finish();
+    expect(z.cols.tsNs.buffer.byteLength).toBe(10 * 8);
+    expect(Array.from(z.cols.seq)).toEqual(Array.from({ length: 10 }, (_, k) => k));
   });
 });

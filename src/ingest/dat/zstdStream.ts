@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { close as fsClose, closeSync, existsSync, fstatSync, openSync, read as fsRead, readSync, unlinkSync, writeSync } from 'node:fs';
+import { close as fsClose, closeSync, fstatSync, openSync, read as fsRead, readSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zstdCliAvailable } from '../open.js';
@@ -67,9 +67,15 @@ interface CpuState {
   pending: Pending | null;
 }
 
-/** Where temp files go: tmpfs when there is one (the output is the whole decompressed trace). */
-function scratchDir(): string {
-  return existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+/** Where temp files go: tmpfs when it has room (the output is the whole decompressed trace; a container's /dev/shm is often 64 MB). */
+function scratchDir(bytes: number): string {
+  try {
+    const s = statfsSync('/dev/shm');
+    if (s.bavail * s.bsize > bytes * 1.25 + (64 << 20)) return '/dev/shm';
+  } catch {
+    /* no /dev/shm */
+  }
+  return tmpdir();
 }
 
 function sleep(ms: number): Promise<void> {
@@ -150,7 +156,7 @@ export class ZstdStream<K> {
     this.outTotal = outAt;
 
     // Both files are unlinked right away: the descriptors keep them, nothing is left behind.
-    const base = join(scratchDir(), `vcpu-replay-zstd-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+    const base = join(scratchDir(compressed + outAt), `vcpu-replay-zstd-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
     const inFd = openSync(base + '.in', 'w+');
     try {
       unlinkSync(base + '.in');
