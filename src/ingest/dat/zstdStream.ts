@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { close as fsClose, closeSync, fstatSync, openSync, read as fsRead, readSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
+import { close as fsClose, closeSync, fstatSync, openSync, read as fsRead, readSync, statfsSync, unlinkSync, writeSync, writevSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zstdCliAvailable } from '../open.js';
@@ -78,6 +78,35 @@ function scratchDir(bytes: number): string {
   return tmpdir();
 }
 
+/** The frames back to back from offset 0, with positioned writes (the descriptor's offset stays 0). */
+function writeAll(fd: number, frames: Uint8Array[], total: number): void {
+  let pos = 0;
+  for (let i = 0; i < frames.length; ) {
+    const batch = frames.slice(i, i + 512);
+    let n = 0;
+    for (const f of batch) n += f.length;
+    const wrote = writevSync(fd, batch, pos);
+    if (wrote !== n) {
+      // Rare short write: finish this batch frame by frame.
+      let done = wrote;
+      let at = pos;
+      for (const f of batch) {
+        if (done >= f.length) {
+          done -= f.length;
+          at += f.length;
+          continue;
+        }
+        for (let w = done; w < f.length; ) w += writeSync(fd, f, w, f.length - w, at + w);
+        at += f.length;
+        done = 0;
+      }
+    }
+    pos += n;
+    i += batch.length;
+  }
+  if (pos !== total) throw new Error(`wrote ${pos} of ${total} bytes`);
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
@@ -114,10 +143,13 @@ export class ZstdStream<K> {
   private constructor(head: Frame[], jobs: CpuJob<K>[], compressed: number) {
     // Cut each CPU's chunks into pieces and order them by the share of the CPU they end at.
     const order: Array<{ end: number; k: number; piece: Piece; frames: Uint8Array[] }> = [];
+    const sizes: number[] = [];
     jobs.forEach((j, k) => {
       let total = 0;
       for (const s of j.sizes) total += s;
-      const st: CpuState = { cpu: { data: new Uint8Array(total), filled: 0, complete: total === 0 }, pieces: [], next: 0, pending: null };
+      // data is allocated once zstd runs (below): the spawn comes first.
+      const st: CpuState = { cpu: { data: new Uint8Array(0), filled: 0, complete: total === 0 }, pieces: [], next: 0, pending: null };
+      sizes.push(total);
       let at = 0;
       for (let i = 0; i < j.frames.length; ) {
         const start = at;
@@ -137,21 +169,16 @@ export class ZstdStream<K> {
     order.sort((a, b) => a.end - b.end || a.k - b.k);
     this.headSizes = head.map((h) => h.size);
     let outAt = 0;
-    const input = new Uint8Array(compressed);
-    let inAt = 0;
+    const input: Uint8Array[] = [];
     for (const h of head) {
-      input.set(h.frame, inAt);
-      inAt += h.frame.length;
+      input.push(h.frame);
       outAt += h.size;
     }
     this.headLen = outAt;
     for (const o of order) {
       o.piece.outAt = outAt;
       outAt += o.piece.len;
-      for (const f of o.frames) {
-        input.set(f, inAt);
-        inAt += f.length;
-      }
+      for (const f of o.frames) input.push(f);
     }
     this.outTotal = outAt;
 
@@ -160,7 +187,7 @@ export class ZstdStream<K> {
     const inFd = openSync(base + '.in', 'w+');
     try {
       unlinkSync(base + '.in');
-      for (let w = 0; w < input.length; ) w += writeSync(inFd, input, w, input.length - w, w);
+      writeAll(inFd, input, compressed);
       this.outFd = openSync(base + '.out', 'w+');
       unlinkSync(base + '.out');
       // zstd reads its stdin from offset 0 (positioned writes left the offset there) and
@@ -183,6 +210,7 @@ export class ZstdStream<K> {
     } finally {
       closeSync(inFd);
     }
+    jobs.forEach((j, k) => (this.state.get(j.key)!.cpu.data = new Uint8Array(sizes[k]!)));
   }
 
   /** Bytes zstd has written so far; throws once it has exited without writing them all. */
