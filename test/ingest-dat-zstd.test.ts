@@ -128,5 +128,39 @@ describe.skipIf(!RUN)('readDat: pages decoded while the background zstd runs', (
     const sync2 = readDatBytes(badSyms, f2).machines[0]!;
     expect(sync2.meta.warnings.some((w) => w.startsWith(`kallsyms section at byte ${ks} is unreadable`))).toBe(true);
     expect(comparable((await readDat(f2)).machines[0]!)).toEqual(comparable(sync2));
+
+    // A corrupt event-format section (required): the same error, naming the same byte.
+    const badFormats = Uint8Array.from(bytes);
+    const ef = l.options.sections.get(Opt.EVENT_FORMATS)!;
+    for (let i = ef + 40; i < ef + 4000; i += 5) badFormats[i]! ^= 0x5a;
+    const f3 = join(dir, 'bad-formats.dat');
+    writeFileSync(f3, badFormats);
+    let syncErr = '';
+    try {
+      readDatBytes(badFormats, f3);
+    } catch (e) {
+      syncErr = (e as Error).message;
+    }
+    expect(syncErr).toMatch(/bad-formats\.dat at byte \d+: zstd data does not decompress/);
+    await expect(readDat(f3)).rejects.toThrow(syncErr);
+  });
+
+  it.skipIf(!rtapp)('streams the intact CPUs and reads a broken chunk list synchronously, as readDatBytes does', async () => {
+    const bytes = Uint8Array.from(readFileSync(rtapp!));
+    const l = parseLayout(bytes);
+    const cd = l.buffers[0]!.cpus.find((c) => c.cpu === 2)!;
+    const { frames } = compressedChunks(bytes, l, cd);
+    // The compressed size of a chunk in the middle claims more than the file holds.
+    const at = frames[Math.floor(frames.length / 2)]!.byteOffset - 8;
+    new DataView(bytes.buffer).setUint32(at, 0x7fffffff, true);
+    const f = join(mkdtempSync(join(tmpdir(), 'vcpu-replay-dat-zstd-cut-')), 'broken-list.dat');
+    writeFileSync(f, bytes);
+    streamTuning.pieceRawBytes = 4096;
+    const sync = readDatBytes(bytes, f).machines[0]!;
+    expect(sync.meta.lost.some((w) => w.kind === 'truncated' && w.cpu === 2)).toBe(true);
+    const bg = (await readDat(f)).machines[0]!;
+    expect(sync.meta.warnings.some((w) => w.startsWith('CPU 2: truncated: compressed chunk needs 2147483647 bytes'))).toBe(true);
+    expect(bg.meta.extra['zstdDecoder']).toBe('zstd-cli'); // CPUs 3-5 (streamed) come after CPU 2
+    expect(comparable(bg)).toEqual(comparable(sync));
   });
 });
