@@ -10,7 +10,7 @@ import { runInNewContext } from 'node:vm';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { readTextTrace } from '../src/ingest/text/readTextTrace.js';
-import { splitLines } from '../src/ingest/text/lineSplitter.js';
+import { splitByteLines, splitLines } from '../src/ingest/text/lineSplitter.js';
 import { openBytes } from '../src/ingest/open.js';
 import { EVENT_TABLES, type Table } from '../src/tables/index.js';
 
@@ -49,13 +49,23 @@ async function generate(): Promise<number> {
   return (await stat(OUT)).size;
 }
 
-/** CPU seconds to read, decode and split the file into lines with nothing parsed: the floor under the parse. */
+/** CPU seconds to read, decode and split the file into lines with nothing parsed (the old string path's floor). */
 async function splitOnlyCpuSec(): Promise<number> {
   let chars = 0;
   const c0 = process.cpuUsage();
   await splitLines(openBytes(OUT), { line: (_s, a, e) => void (chars += e - a) });
   const c = process.cpuUsage(c0);
   if (chars === 0) throw new Error('split read nothing');
+  return (c.user + c.system) / 1e6;
+}
+
+/** CPU seconds to read and split the file into byte ranges, nothing decoded: the floor under the byte path. */
+async function splitBytesOnlyCpuSec(): Promise<number> {
+  let bytes = 0;
+  const c0 = process.cpuUsage();
+  await splitByteLines(openBytes(OUT), { lineBytes: (_b, a, e) => void (bytes += e - a) });
+  const c = process.cpuUsage(c0);
+  if (bytes === 0) throw new Error('split read nothing');
   return (c.user + c.system) / 1e6;
 }
 
@@ -95,6 +105,7 @@ export async function run(): Promise<Record<string, number | string>> {
   const maxRssMb = process.resourceUsage().maxRSS / 1e3;
   const refNs = await referenceNsPerChar();
   const splitSec = await splitOnlyCpuSec();
+  const splitBytesSec = await splitBytesOnlyCpuSec();
   return {
     'input events': events,
     'input MB': bytes / 1e6,
@@ -106,6 +117,7 @@ export async function run(): Promise<Record<string, number | string>> {
     'load average before (2-core box is shared)': load,
     'reference: bare charCodeAt loop, CPU ns/char': refNs,
     'reference: read + decode + split lines only, CPU s': splitSec,
+    'reference: read + split into byte ranges only, CPU s': splitBytesSec,
     'rss before ingest MB': rssBefore / 1e6,
     'peak rss MB (process maxRSS)': maxRssMb,
     'event table columns MB': tableBytes / 1e6,

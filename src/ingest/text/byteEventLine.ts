@@ -1,5 +1,6 @@
 import { Flags, parseFlagsText } from '../../tables/index.js';
 import { line } from './eventLine.js';
+import { sameBytes } from './byteView.js';
 
 // eventLine.ts's scanEventLine on raw bytes: the same checks in the same order, so a line scans
 // here exactly when it scans there, with the same fields (positions are byte offsets). Results go
@@ -202,15 +203,17 @@ export function scanRestB(b: Uint8Array, p: number, e: number): boolean {
   return true;
 }
 
-/** Longest head (through the `]`) a HeadMemo keeps. */
-const MEMO_BYTES = 96;
+/** Longest head (line start through the `]`) a HeadMemo keeps. */
+const MEMO_BYTES = 128;
 
 /**
- * The head of the last line scanned: consecutive lines of one task on one CPU repeat it byte for
- * byte, so a compare replaces the scan. `commId` is the interned comm of that head (-2 = not yet).
+ * The head of the last line scanned, from the line's first byte (leading spaces included)
+ * through the `]`: consecutive lines of one task on one CPU repeat it byte for byte, so a
+ * compare replaces the scan. `commId` is the interned comm of that head (-2 = not yet).
  */
 export class HeadMemo {
   private readonly bytes = new Uint8Array(MEMO_BYTES);
+  private readonly view = new DataView(this.bytes.buffer);
   /** Head length through the `]`; 0 = empty. */
   len = 0;
   cpu = 0;
@@ -220,12 +223,10 @@ export class HeadMemo {
   commEnd = 0;
   commId = -2;
 
-  /** True (fields restored into `line`) when b[a..] starts with the remembered head and it ends before e. */
-  restore(b: Uint8Array, a: number, e: number): boolean {
+  /** True (fields restored into `line`) when the line at a starts with the remembered head and it ends before e. */
+  restore(b: Uint8Array, bv: DataView, a: number, e: number): boolean {
     const n = this.len;
-    if (n === 0 || a + n > e) return false;
-    const m = this.bytes;
-    for (let k = n - 1; k >= 0; k--) if (b[a + k] !== m[k]) return false;
+    if (n === 0 || a + n > e || !sameBytes(b, bv, a, this.bytes, this.view, 0, n)) return false;
     line.cpu = this.cpu;
     line.pid = this.pid;
     line.tgid = this.tgid;

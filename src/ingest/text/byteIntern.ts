@@ -1,4 +1,5 @@
 import type { MachineBuilder } from '../../tables/index.js';
+import { sameBytes, viewOf } from './byteView.js';
 
 // String ids for byte ranges of a line: a direct-mapped cache keyed by the bytes, so a comm or
 // symbol that was seen before costs a hash and a compare, and only a new one is decoded (UTF-8)
@@ -17,6 +18,7 @@ export class ByteInterner {
   private readonly len = new Int32Array(SLOTS).fill(-1);
   private readonly ids = new Int32Array(SLOTS);
   private readonly short = new Uint8Array(SLOTS * SHORT);
+  private readonly shortView = new DataView(this.short.buffer);
   private readonly long: Array<Uint8Array | null> = new Array<Uint8Array | null>(SLOTS).fill(null);
 
   constructor(private readonly b: MachineBuilder) {}
@@ -58,11 +60,7 @@ export class ByteInterner {
     const n = e - a;
     if (this.len[slot] === n) {
       if (n <= SHORT) {
-        const c = this.short;
-        const base = slot * SHORT;
-        let k = 0;
-        while (k < n && buf[a + k] === c[base + k]) k++;
-        if (k === n) return this.ids[slot]!;
+        if (sameBytes(buf, viewOf(buf), a, this.short, this.shortView, slot * SHORT, n)) return this.ids[slot]!;
       } else {
         const c = this.long[slot]!;
         let k = 0;

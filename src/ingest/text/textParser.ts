@@ -15,6 +15,7 @@ import { parseKvm } from './payloads/kvm.js';
 import { parseMarker, parseGeneric } from './payloads/markers.js';
 import { HeadMemo, scanHeadB, scanRestB } from './byteEventLine.js';
 import { decodeRange } from './byteIntern.js';
+import { viewOf } from './byteView.js';
 import type { ByteLineSink } from './lineSplitter.js';
 import type { BytePayloadParser } from './bytePayloads/common.js';
 import { parseSchedSwitchB, parseWakeupB, parseMigrateB } from './bytePayloads/sched.js';
@@ -168,21 +169,24 @@ export class TextTraceParser implements LineSink, ByteLineSink {
   lineBytes(buf: Buffer, a: number, e0: number, lineNo: number, last: boolean): void {
     let e = e0;
     if (e > a && buf[e - 1] === 13) e--;
-    let p = a;
-    while (p < e && (buf[p] === 32 || buf[p] === 9)) p++;
-    if (p === e) return;
     const memo = this.memo;
     let hit = false;
     let ok = false;
-    if (this.prefixes.length === 0 && buf[p] !== 35 /* # */) {
-      if (memo.restore(buf, p, e)) {
+    if (this.prefixes.length === 0) {
+      // The remembered head covers the leading spaces too: a hit skips them with the rest.
+      if (memo.restore(buf, viewOf(buf), a, e)) {
         hit = true;
-        ok = scanRestB(buf, p + memo.len, e);
+        ok = scanRestB(buf, a + memo.len, e);
       } else {
-        const j = scanHeadB(buf, p, e);
-        if (j >= 0) {
-          memo.keep(buf, p, j);
-          ok = scanRestB(buf, j + 1, e);
+        let p = a;
+        while (p < e && (buf[p] === 32 || buf[p] === 9)) p++;
+        if (p === e) return;
+        if (buf[p] !== 35 /* # */) {
+          const j = scanHeadB(buf, p, e);
+          if (j >= 0) {
+            memo.keep(buf, a, j);
+            ok = scanRestB(buf, j + 1, e);
+          }
         }
       }
     }

@@ -1,6 +1,5 @@
 import { HrtimerKind } from '../../../tables/index.js';
 import { bscan, intAtB, k, keyAtB, trimEndB } from '../byteScan.js';
-import { commonRow } from '../payloads/common.js';
 import type { MachineState } from '../machineState.js';
 import type { BytePayloadParser } from './common.js';
 
@@ -41,8 +40,13 @@ function strKey(m: MachineState, s: Uint8Array, key: Uint8Array, e: number): num
 
 export const parseHrtimerB: BytePayloadParser = (m, ev, s, a, e, kind) => {
   const t = m.b.hrtimer;
-  const i = commonRow(t, m, ev);
+  const i = t.row();
   const c = t.c;
+  c.tsNs[i] = ev.tsNs;
+  c.seq[i] = m.b.seq();
+  c.cpu[i] = ev.cpu;
+  c.pid[i] = ev.pid;
+  c.flags[i] = ev.flags;
   e = trimEndB(s, a, e);
   c.kind[i] = kind;
   const ha = keyAtB(s, HRTIMER, a, e);

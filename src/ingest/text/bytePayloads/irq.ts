@@ -1,6 +1,5 @@
 import { IrqKind, SOFTIRQ_NAMES } from '../../../tables/index.js';
 import { findB, intAtB, k, keyAtB, rfindB, sameAtB, trimEndB } from '../byteScan.js';
-import { commonRow } from '../payloads/common.js';
 import type { BytePayloadParser } from './common.js';
 
 // ../payloads/irq.ts on bytes (same steps, same order of string ids).
@@ -24,8 +23,13 @@ function orNeg(v: number): number {
 
 export const parseIrqB: BytePayloadParser = (m, ev, s, a, e, kind) => {
   const t = m.b.irq;
-  const i = commonRow(t, m, ev);
+  const i = t.row();
   const c = t.c;
+  c.tsNs[i] = ev.tsNs;
+  c.seq[i] = m.b.seq();
+  c.cpu[i] = ev.cpu;
+  c.pid[i] = ev.pid;
+  c.flags[i] = ev.flags;
   c.kind[i] = kind;
   c.event[i] = ev.nameId;
   c.num[i] = -1;

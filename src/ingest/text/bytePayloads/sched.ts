@@ -1,6 +1,5 @@
 import { bscan, findB, intAtB, intKeyB, k, keyAtB, rfindB, skipSpacesB, tokenEndB, trimEndB } from '../byteScan.js';
 import { decodeRange } from '../byteIntern.js';
-import { commonRow } from '../payloads/common.js';
 import { pluginStateBits, stateText } from '../payloads/sched.js';
 import type { MachineState } from '../machineState.js';
 import type { BytePayloadParser } from './common.js';
@@ -43,8 +42,13 @@ function stateAt(m: MachineState, b: Uint8Array, st: number, stEnd: number): num
 export const parseSchedSwitchB: BytePayloadParser = (m, ev, s, a, e) => {
   const sw = m.b.sched_switch;
   const pp = keyAtB(s, PREV_PID, a, e);
-  const i = commonRow(sw, m, ev);
+  const i = sw.row();
   const c = sw.c;
+  c.tsNs[i] = ev.tsNs;
+  c.seq[i] = m.b.seq();
+  c.cpu[i] = ev.cpu;
+  c.pid[i] = ev.pid;
+  c.flags[i] = ev.flags;
   const bi = m.bi;
   if (pp >= 0) {
     const pc = keyAtB(s, PREV_COMM, a, e);
@@ -117,8 +121,13 @@ function orNeg(v: number): number {
 
 export const parseWakeupB: BytePayloadParser = (m, ev, s, a, e, kind) => {
   const w = m.b.sched_wakeup;
-  const i = commonRow(w, m, ev);
+  const i = w.row();
   const c = w.c;
+  c.tsNs[i] = ev.tsNs;
+  c.seq[i] = m.b.seq();
+  c.cpu[i] = ev.cpu;
+  c.pid[i] = ev.pid;
+  c.flags[i] = ev.flags;
   c.kind[i] = kind;
   const pidAt = keyAtB(s, PID, a, e);
   if (pidAt >= 0) {
@@ -153,8 +162,13 @@ export const parseWakeupB: BytePayloadParser = (m, ev, s, a, e, kind) => {
 
 export const parseMigrateB: BytePayloadParser = (m, ev, s, a, e) => {
   const t = m.b.sched_migrate;
-  const i = commonRow(t, m, ev);
+  const i = t.row();
   const c = t.c;
+  c.tsNs[i] = ev.tsNs;
+  c.seq[i] = m.b.seq();
+  c.cpu[i] = ev.cpu;
+  c.pid[i] = ev.pid;
+  c.flags[i] = ev.flags;
   const pidAt = keyAtB(s, PID, a, e);
   const ca = keyAtB(s, COMM, a, e);
   if (pidAt < 0 || ca < 0 || ca > pidAt) return false;
