@@ -1,6 +1,6 @@
 import { Flags, parseFlagsText } from '../../tables/index.js';
 import { line } from './eventLine.js';
-import { sameBytes } from './byteView.js';
+import { sameBytes, viewOf } from './byteView.js';
 
 // eventLine.ts's scanEventLine on raw bytes: the same checks in the same order, so a line scans
 // here exactly when it scans there, with the same fields (positions are byte offsets). Results go
@@ -33,6 +33,10 @@ function flagsAtB(b: Uint8Array, a: number, n: number): number {
   flagLen[slot] = n;
   return (flagValue[slot] = parseFlagsText(str));
 }
+
+/** Flag tokens of up to 7 bytes by packed key (see scanRestB); a key is never 0 (tokens are >= 4 bytes). */
+const flagKeys = new Float64Array(64);
+const flagVals = new Int32Array(64);
 
 // Character classes, as in eventLine.ts; bytes >= 128 (UTF-8 parts) are in neither class, as
 // the non-ASCII characters they decode to are not.
@@ -134,10 +138,26 @@ export function scanRestB(b: Uint8Array, p: number, e: number): boolean {
   while (p < e && (b[p] === SP || b[p] === 9)) p++;
   if (!isDigit(b[p]!)) {
     const f0 = p;
-    while (p < e && FLAG_CHAR[b[p]!] === 1) p++;
+    // The token's bytes packed into one number while it is scanned (7 bits each: exact up to 7
+    // bytes), the key of a tiny cache: most lines repeat one of a few flag tokens.
+    let key = 0;
+    let h = 0;
+    for (; p < e; p++) {
+      const c = b[p]!;
+      if (FLAG_CHAR[c] !== 1) break;
+      key = key * 128 + c;
+      h = (h * 7 + c) | 0;
+    }
     const n = p - f0;
     if (n < 4 || n > 8 || b[p] !== SP) return false;
-    line.flags = flagsAtB(b, f0, n);
+    if (n <= 7) {
+      const slot = (h ^ (h >>> 6)) & 63;
+      if (flagKeys[slot] === key) line.flags = flagVals[slot]!;
+      else {
+        line.flags = flagVals[slot] = flagsAtB(b, f0, n);
+        flagKeys[slot] = key;
+      }
+    } else line.flags = flagsAtB(b, f0, n);
     while (p < e && (b[p] === SP || b[p] === 9)) p++;
   }
   const t0 = p;
@@ -243,7 +263,11 @@ export class HeadMemo {
       return;
     }
     const m = this.bytes;
-    for (let k = 0; k < n; k++) m[k] = b[a + k]!;
+    const mv = this.view;
+    const bv = viewOf(b);
+    let k = 0;
+    for (; k + 4 <= n; k += 4) mv.setUint32(k, bv.getUint32(a + k, true), true);
+    for (; k < n; k++) m[k] = b[a + k]!;
     this.len = n;
     this.cpu = line.cpu;
     this.pid = line.pid;

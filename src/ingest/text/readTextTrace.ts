@@ -22,7 +22,10 @@ export async function readTextTrace(path: string, format: TraceFormat, opts: Ing
   }
   let stats;
   try {
-    const onBytes = opts.onProgress ? (n: number) => opts.onProgress!(n, total) : undefined;
+    const onBytes = (n: number) => {
+      parser.progress(n, total);
+      opts.onProgress?.(n, total);
+    };
     stats = html ? await splitLines(bytes, html, onBytes) : await splitByteLines(bytes, parser, onBytes);
   } catch (e) {
     if (zAt >= 0 && !(e instanceof InputError)) throw new InputError(path, (e as Error).message.replace(`${path}: `, ''));

@@ -1,4 +1,4 @@
-import { routeEvent, type Trace, type TraceFormat } from '../../tables/index.js';
+import { EVENT_TABLES, routeEvent, type Trace, type TraceFormat } from '../../tables/index.js';
 import { InputError } from '../open.js';
 import type { IngestOptions } from '../registry.js';
 import { line, scanEventLine, scanLatencyLine } from './eventLine.js';
@@ -274,6 +274,25 @@ export class TextTraceParser implements LineSink, ByteLineSink {
         break;
       default:
         break;
+    }
+  }
+
+  private reserved = false;
+
+  /**
+   * Bytes read so far of `total` (null when unknown, e.g. compressed): once a few thousand events
+   * are in, size each table for the whole file by the mix so far (reserve() then spares the
+   * doubling copies; a table that outgrows its estimate still doubles).
+   */
+  progress(bytes: number, total: number | null): void {
+    if (this.reserved || total === null || this.main.events < 2000) return;
+    this.reserved = true;
+    const scale = total / bytes - 1;
+    if (scale < 1) return;
+    const b = this.main.b;
+    for (const spec of EVENT_TABLES) {
+      const t = b[spec.name];
+      if (t.length) t.reserve(t.length * scale * 1.06 + 1024);
     }
   }
 
