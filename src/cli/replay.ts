@@ -31,6 +31,7 @@ export interface ReplayCliOpts {
   delayDequeue?: string;
   tcgResched?: string;
   platformDelays?: string;
+  emulatorRuns?: string;
   loadBalance?: string;
   reschedIpiNs?: string;
   exitNs?: string;
@@ -64,6 +65,7 @@ export function addReplayOptions(cmd: Command): Command {
     .option('--delay-dequeue <on|off>', 'host EEVDF DELAY_DEQUEUE/DELAY_ZERO: a task blocking in debt waits it off while asleep (default: on for kernels >= 6.12)')
     .option('--tcg-resched <on|off>', "TCG guests: charge the guest trace's sched_waking -> sched_switch floor (emulated interrupt exit + schedule) before a timer wakeup's switch", 'on')
     .option('--platform-delays <empirical|median>', "timer interrupt delivery, idle exit and (TCG) QEMU timer-path delays: sampled from the capture's measured distributions, or their fixed medians/floors", 'empirical')
+    .option('--emulator-runs <on|off>', "TCG guests: replay the vCPU threads' captured host runs that have no guest activity (QEMU BQL hand-offs and housekeeping while the guest CPU idles) at their times, when the vCPU is halted then", 'on')
     .option('--load-balance <on|off>', 'periodic load balancing between host CPUs', 'on')
     .option('--resched-ipi-ns <ns>', 'reschedule IPI latency', '1000')
     .option('--exit-ns <ns>', 'VM exit + entry cost charged to the vCPU thread', '1500')
@@ -124,6 +126,7 @@ export function parseReplayOptions(o: ReplayCliOpts): ParsedReplayOptions {
     ...(o.delayDequeue !== undefined ? { delayDequeue: onOff('--delay-dequeue', o.delayDequeue)! } : {}),
     tcgReschedFromTrace: onOff('--tcg-resched', o.tcgResched ?? 'on')!,
     platformDelays: platformDelaysOpt(o.platformDelays ?? 'empirical'),
+    emulatorRuns: onOff('--emulator-runs', o.emulatorRuns ?? 'on')!,
     loadBalance: onOff('--load-balance', o.loadBalance ?? 'on')!,
     reschedIpiNs: int('--resched-ipi-ns', o.reschedIpiNs ?? '1000')!,
     kvm: { haltPollNs: int('--halt-poll-ns', o.haltPollNs ?? '200000')! },

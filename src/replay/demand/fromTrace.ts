@@ -19,6 +19,7 @@ import { isRunnableState, TaskState } from '../../tables/taskState.js';
 import type { AlignedScenario } from '../../align/types.js';
 import { Op, type Demand, type DemandTask, type GuestDemand, type PlatformCosts, type Program, type TaskSched } from './types.js';
 import { qemuMainTid, sampleSet, tcgDelays } from './platformDelays.js';
+import { emulatorRuns, type EmulatorRuns } from './emulatorRuns.js';
 
 export interface ExtractOptions {
   /** 'observed': threads may only use the CPUs they were seen on; 'any': all CPUs. */
@@ -606,6 +607,7 @@ export function demandFromAligned(a: AlignedScenario, opts: ExtractOptions = {})
     });
     let tasks: DemandTask[] = [];
     let guestPlatform: PlatformCosts | undefined;
+    let emulator: EmulatorRuns[] | undefined;
     if (!g.tables) {
       warnings.push(`guest ${g.name}: no guest trace; its vCPU threads replay their host-side behaviour only (no guest tasks, no timer causality)`);
     } else {
@@ -629,6 +631,13 @@ export function demandFromAligned(a: AlignedScenario, opts: ExtractOptions = {})
       const idle = precise ? sampleSet(gctx.idleWakeGaps!) : undefined;
       if (idle) guestPlatform.samples!.idleWakeNs = idle;
       const mainTid = tcg && precise ? qemuMainTid(hm.names, traced) : -1;
+      if (tcg && precise) {
+        const gt = g.tables;
+        emulator = vcpuTids.map((tid, cpu) => {
+          const r = runs.get(tid);
+          return r ? emulatorRuns(r.start, r.end, gt, cpu, gt.meta.startNs, gt.meta.endNs) : { atNs: new Float64Array(0), runNs: new Float64Array(0) };
+        });
+      }
       if (mainTid > 0)
         Object.assign(
           guestPlatform.samples!,
@@ -658,6 +667,7 @@ export function demandFromAligned(a: AlignedScenario, opts: ExtractOptions = {})
           : 0),
       accel: tcg ? 'tcg' : 'kvm',
       ...(guestPlatform ? { platform: guestPlatform } : {}),
+      ...(emulator ? { emulatorRuns: emulator } : {}),
       tasks,
     } satisfies GuestDemand;
   });

@@ -1,3 +1,4 @@
+import type { EmulatorRuns } from './emulatorRuns.js';
 // The Demand model: what each thread wants from the CPU, independent of how it was scheduled.
 // Pure data. Built from a synthetic spec (synthetic.ts) or extracted from traces (fromTrace.ts),
 // consumed by the engine. Big per-task programs are typed arrays.
@@ -93,6 +94,11 @@ export interface GuestDemand {
   accel: 'kvm' | 'tcg';
   /** Measured guest-side delays (trace-derived demand only): timer expiry -> waking, waking -> switch-in. */
   platform?: PlatformCosts;
+  /**
+   * TCG: per guest CPU, the vCPU thread's captured host runs with no guest activity (emulator work
+   * while the guest CPU idles), replayed at their times when the vCPU is halted then.
+   */
+  emulatorRuns?: EmulatorRuns[];
   tasks: DemandTask[];
 }
 

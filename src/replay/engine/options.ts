@@ -64,6 +64,8 @@ export interface EngineOptions {
    * of the seed, 'median' uses the fixed floors/medians (and the cost options) as before.
    */
   platformDelays: 'empirical' | 'median';
+  /** TCG: replay the vCPU threads' captured emulator-only runs (no guest activity) when the vCPU is halted then. */
+  emulatorRuns: boolean;
   kvm: KvmParams;
   costs: CostParams;
 }
@@ -96,6 +98,7 @@ export function defaultEngineOptions(): EngineOptions {
     guestCostsFromTrace: false,
     tcgReschedFromTrace: true,
     platformDelays: 'empirical',
+    emulatorRuns: true,
     kvm: { ...DEFAULT_KVM },
     costs: { ...DEFAULT_COSTS },
   };

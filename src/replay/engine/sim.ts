@@ -29,7 +29,7 @@ import type { ExitReason, GuestTaskInfo, InjectKind, PolicyCtx, VcpuPolicy, Vcpu
 import type { BoostStats } from '../types.js';
 import type { TraceTables } from '../../tables/index.js';
 
-const Ev = { TICK: 1, RT_PERIOD: 2, TASK_STEP: 3, TIMER: 4, RESCHED: 5, VCPU_STEP: 6, GTIMER: 7, FORCE_EXIT: 8, GTICK: 9, TCG_KICK: 10 } as const;
+const Ev = { TICK: 1, RT_PERIOD: 2, TASK_STEP: 3, TIMER: 4, RESCHED: 5, VCPU_STEP: 6, GTIMER: 7, FORCE_EXIT: 8, GTICK: 9, TCG_KICK: 10, EMU_RUN: 11 } as const;
 const S_SLEEP = 1; // TaskState.S
 const S_RUN = 0;
 
@@ -221,6 +221,14 @@ export class Simulator {
         this.guestStartOps(t, v, t0);
       }
     }
+    if (this.opt.emulatorRuns)
+      for (const v of this.vcpus) {
+        const er = this.guests[v.gi]!.d.emulatorRuns?.[v.index];
+        if (!er) continue;
+        let k = 0;
+        while (k < er.atNs.length && er.atNs[k]! < t0) k++;
+        if (k < er.atNs.length) this.q.push(er.atNs[k]!, Ev.EMU_RUN, v.id, k);
+      }
     for (const c of this.cpus) this.schedule(c, t0);
     const tick = this.hs.tickNs;
     this.q.push(Math.floor(t0 / tick) * tick + tick, Ev.TICK, 0, 0);
@@ -332,6 +340,19 @@ export class Simulator {
         if (!v.inGuest) return;
         v.kworkNs += this.opt.costs.msrExitNs;
         return this.exitAndContinue(v, 'msr');
+      }
+      case Ev.EMU_RUN: {
+        // Emulator work of a vCPU thread whose guest CPU idles (captured run, unknown cause).
+        const v = this.vcpus[a]!;
+        const g = this.guests[v.gi]!;
+        const er = g.d.emulatorRuns![v.index]!;
+        if (token + 1 < er.atNs.length) this.q.push(er.atNs[token + 1]!, Ev.EMU_RUN, v.id, token + 1);
+        if (!v.halted || v.thread.state !== RunState.SLEEPING) return;
+        // The captured run includes the exit and the guest idle loop the engine charges anyway.
+        const poll = Number.isFinite(g.d.idlePollNs) ? g.d.idlePollNs : 0;
+        v.kworkNs += Math.max(0, er.runNs[token]! - this.opt.costs.exitNs - poll);
+        this.wakeHost(v.thread, v.thread.cpu, null);
+        return;
       }
       case Ev.TCG_KICK: {
         // ppoll() returned: wake the main loop; it runs the expired QEMU timers (sched-model.md §7).
