@@ -1,9 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { detectCompression, readAllBytes, readHead, InputError } from '../open.js';
 import type { IngestOptions } from '../registry.js';
-import { Flags, MachineBuilder, kernelMajorMinor, routeEvent, type Trace } from '../../tables/index.js';
-import type { TableBuilder } from '../../tables/columns.js';
-import type { ColumnsSpec, EventTableName } from '../../tables/schema.js';
+import { Flags, MachineBuilder, kernelMajorMinor, type Trace } from '../../tables/index.js';
 import { DatFormatError } from './cursor.js';
 import { compressedChunks, cpuPages, parseLayout, readDeferred, selectedClock, type DatBuffer, type DatLayout, type LayoutOptions } from './layout.js';
 import type { DatCpuData } from './options.js';
@@ -16,6 +14,7 @@ import { ThreadTracker } from './threadTracker.js';
 import { readLatencyText } from './latency.js';
 import { buildDecoder, type BuiltDecoder, type DecodeContext, type Decoder } from './decoders.js';
 import { PageScanner, type PageLoss } from './ringBuffer.js';
+import { reserveRows } from './reserveRows.js';
 import { describeTimeShift, makeGuestCorrection } from './timeShift.js';
 import { ZstdStream, ZstdStreamFailed, type StreamedCpu } from './zstdStream.js';
 
@@ -439,39 +438,6 @@ function* decodeSteps(
   // Scans of streamed CPUs interleave: restore the per-CPU order of one scan after another.
   const records = cpus.map((c) => c.records());
   lostWindows(b, records, losses.map((x, i) => [x, i] as const).sort((a, z) => (a[0].src ?? 0) - (z[0].src ?? 0) || a[1] - z[1]).map((x) => x[0]), problems);
-}
-
-const SAMPLE_EVERY = 7;
-
-/**
- * Size the tables once from the record index: each record of a known event type becomes one row
- * of the table its name routes to. Counted on a sample of the records, and for a CPU still
- * streaming scaled up from the share of its data indexed.
- */
-function reserveRows(b: MachineBuilder, cpus: PageScanner[], done: Uint8Array, formats: FormatIndex, typeOff: number, little: boolean): void {
-  const perType = new Float64Array(65536);
-  const counts = new Int32Array(65536);
-  for (let c = 0; c < cpus.length; c++) {
-    const sc = cpus[c]!;
-    const { n, off, len, view } = sc;
-    counts.fill(0);
-    // Every 7th record: a pass over all of them is a cache miss per record (~10 ms per 1.7 M).
-    for (let i = 0; i < n; i += SAMPLE_EVERY) if (len[i]! >= 8) counts[view.getUint16(off[i]! + typeOff, little)]!++;
-    let scale = SAMPLE_EVERY;
-    if (!done[c]) scale *= sc.scanned > 0 ? sc.data.length / sc.scanned : 0;
-    for (let t = 0; t < 65536; t++) if (counts[t]) perType[t] += counts[t]! * scale;
-  }
-  const perTable = new Map<EventTableName, number>();
-  for (let t = 0; t < 65536; t++) {
-    if (!perType[t]) continue;
-    const name = formats.name(t);
-    if (name === null) continue;
-    const table = routeEvent(name).table;
-    perTable.set(table, (perTable.get(table) ?? 0) + perType[t]!);
-  }
-  // A margin for the sampling error: a table that outgrows it doubles as before, and finish()
-  // trims one that is at most 1/8 too big without a copy.
-  for (const [table, rows] of perTable) (b[table] as TableBuilder<ColumnsSpec>).reserve(rows * 1.06 + 1024);
 }
 
 /** Threads seen only as common_pid (never named by a sched payload) get their comm from saved cmdlines. */
