@@ -95,9 +95,6 @@ function tailBeforeB(b: Uint8Array, a: number, i: number): boolean {
 }
 
 const POW10 = [1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000];
-const POW31 = new Int32Array(64);
-POW31[0] = 1;
-for (let k = 1; k < 64; k++) POW31[k] = Math.imul(POW31[k - 1]!, 31);
 
 /**
  * Scan the line's head in bytes [a, e): comm-pid, optional TGID column and `[cpu]`. Returns the
@@ -166,6 +163,23 @@ export function scanRestB(b: Uint8Array, p: number, e: number): boolean {
   let secDigits = 0;
   let frac = 0;
   let fracDigits = 0;
+  // Usual `sec.frac`: digits, one dot, digits, read without the general loop's bookkeeping. A
+  // second dot sends the token back through the general loop from its start (same result).
+  while (p < e && b[p]! >= 48 && b[p]! <= 57) sec = sec * 10 + (b[p++]! - 48);
+  secDigits = p - t0;
+  if (p < e && b[p] === 46) {
+    dots = 1;
+    const f0 = ++p;
+    while (p < e && b[p]! >= 48 && b[p]! <= 57) {
+      if (p - f0 < 9) frac = frac * 10 + (b[p]! - 48);
+      p++;
+    }
+    fracDigits = p - f0 < 9 ? p - f0 : 9;
+  }
+  if (p < e && b[p] === 46) {
+    p = t0;
+    dots = sec = secDigits = frac = fracDigits = 0;
+  }
   while (p < e) {
     const c = b[p]!;
     if (c === 46) dots++;
@@ -201,16 +215,8 @@ export function scanRestB(b: Uint8Array, p: number, e: number): boolean {
     while (p < e && (b[p] === SP || b[p] === 9)) p++;
   }
   const n0 = p;
-  let h = 0;
-  let nc = 0;
-  for (; p < e; p++) {
-    const c = b[p]!;
-    if (NAME_CHAR[c] !== 1) break;
-    h = (Math.imul(h, 31) + c) | 0;
-    nc++;
-  }
+  while (p < e && NAME_CHAR[b[p]!] === 1) p++;
   if (p === n0) return false;
-  line.evHash = (h + Math.imul(nc, POW31[nc & 63]!)) | 0;
   line.evStart = n0;
   line.evEnd = p;
   const sep = b[p];

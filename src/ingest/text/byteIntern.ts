@@ -9,10 +9,6 @@ import { sameBytes, viewOf } from './byteView.js';
 const SLOTS = 4096;
 /** Cached keys up to this many bytes live in one flat typed array; longer ones in their own copy. */
 const SHORT = 32;
-/** 31^n mod 2^32: turns a hash computed from 0 into the length-seeded one. */
-const POW31 = new Int32Array(64);
-POW31[0] = 1;
-for (let k = 1; k < 64; k++) POW31[k] = Math.imul(POW31[k - 1]!, 31);
 
 export class ByteInterner {
   private readonly len = new Int32Array(SLOTS).fill(-1);
@@ -25,36 +21,43 @@ export class ByteInterner {
 
   /** String id of the UTF-8 text in buf[a, e). */
   id(buf: Uint8Array, a: number, e: number): number {
-    return this.idHashed(buf, a, e, this.hash(buf, a, e));
+    const bv = viewOf(buf);
+    let h = 0;
+    let p = a;
+    for (; p + 4 <= e; p += 4) h = (Math.imul(h, 31) + bv.getUint32(p, true)) | 0;
+    for (; p < e; p++) h = (Math.imul(h, 31) + buf[p]!) | 0;
+    return this.idHashed(buf, a, e, h ^ (e - a));
   }
 
   /**
-   * Id of the text from p up to the first `stop` byte (or e), hashed while it is scanned: the
-   * same id as id(buf, p, end). The end is left in `tokenEnd`.
+   * Id of the text from p up to the first `stop` byte (or e), hashed four bytes at a time while
+   * it is scanned: the same hash, so the same id, as id(buf, p, end). The end is left in `tokenEnd`.
    */
   until(buf: Uint8Array, p: number, e: number, stop: number): number {
     const a = p;
+    const bv = viewOf(buf);
+    const stops = Math.imul(stop, 0x01010101);
     let h = 0;
+    for (; p + 4 <= e; p += 4) {
+      const w = bv.getUint32(p, true);
+      const x = w ^ stops;
+      // a zero byte in x (a stop byte in w): the classic has-zero-byte test
+      if (((x - 0x01010101) & ~x & 0x80808080) !== 0) break;
+      h = (Math.imul(h, 31) + w) | 0;
+    }
     for (; p < e; p++) {
       const c = buf[p]!;
       if (c === stop) break;
       h = (Math.imul(h, 31) + c) | 0;
     }
     this.tokenEnd = p;
-    const n = p - a;
-    return this.idHashed(buf, a, p, n < 64 ? (h + Math.imul(n, POW31[n]!)) | 0 : this.hash(buf, a, p));
+    return this.idHashed(buf, a, p, h ^ (p - a));
   }
 
   /** End of the text the last until() read. */
   tokenEnd = 0;
 
-  private hash(buf: Uint8Array, a: number, e: number): number {
-    let h = e - a;
-    for (let p = a; p < e; p++) h = (Math.imul(h, 31) + buf[p]!) | 0;
-    return h;
-  }
-
-  /** id() with the hash already computed (seeded with the length, then h*31 + byte). */
+  /** id() with the hash already computed (words, then tail bytes, h*31 + x; xor the length). */
   idHashed(buf: Uint8Array, a: number, e: number, h: number): number {
     const slot = (h ^ (h >>> 13)) & (SLOTS - 1);
     const n = e - a;

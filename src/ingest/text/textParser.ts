@@ -179,6 +179,8 @@ export class TextTraceParser implements LineSink, ByteLineSink {
         ok = scanRestB(buf, a + memo.len, e);
       } else {
         let p = a;
+        const bv = viewOf(buf);
+        while (p + 4 <= e && bv.getUint32(p, true) === 0x20202020) p += 4;
         while (p < e && (buf[p] === 32 || buf[p] === 9)) p++;
         if (p === e) return;
         if (buf[p] !== 35 /* # */) {
@@ -211,7 +213,7 @@ export class TextTraceParser implements LineSink, ByteLineSink {
     let commId = hit ? memo.commId : -2;
     if (commId === -2) commId = memo.commId = line.pid === 0 ? -1 : m.bi.id(buf, line.commStart, line.commEnd);
     m.thread(line.pid, commId, ts, line.tgid);
-    const nameId = m.bi.idHashed(buf, line.evStart, line.evEnd, line.evHash);
+    const nameId = m.bi.id(buf, line.evStart, line.evEnd);
     const entry = (m.routes as EventEntry[])[nameId] ?? this.route(m, nameId);
     ev.nameId = entry.nameId;
     ev.vectorNameId = entry.vectorNameId;
