@@ -141,6 +141,21 @@ export async function validateCaptures(caps: ValidationCapture[], opts: Validate
   return { rows: out, warnings };
 }
 
+/** One line: rows within both bounds, within each bound, and the mean absolute errors. */
+export function validationSummary(rows: ValidationRow[]): string {
+  const n = rows.length;
+  const okAvg = (r: ValidationRow) => Math.abs(r.avgErr) <= AVG_TOLERANCE || Math.abs(r.replayed.avgUs - r.measured.avgUs) <= RESOLUTION_US;
+  const okP99 = (r: ValidationRow) => Math.abs(r.p99Err) <= P99_TOLERANCE || Math.abs(r.replayed.p99Us - r.measured.p99Us) <= RESOLUTION_US;
+  const mean = (f: (r: ValidationRow) => number) => {
+    const v = rows.map(f).filter(Number.isFinite);
+    return v.length ? `${((100 * v.reduce((a, b) => a + Math.abs(b), 0)) / v.length).toFixed(1)}%` : '-';
+  };
+  return (
+    `within bounds: ${rows.filter((r) => r.pass).length}/${n} rows; avg within ${AVG_TOLERANCE * 100}%: ${rows.filter(okAvg).length}/${n}, ` +
+    `p99 within ${P99_TOLERANCE * 100}%: ${rows.filter(okP99).length}/${n}; mean |avg err| ${mean((r) => r.avgErr)}, mean |p99 err| ${mean((r) => r.p99Err)}`
+  );
+}
+
 /** The error table as text. */
 export function formatValidation(rows: ValidationRow[]): string {
   const h = ['kind', 'source', 'replayed as', 'reference', 'machine', 'n meas/rep', 'avg meas', 'avg rep', 'avg err', 'p99 meas', 'p99 rep', 'p99 err', 'ok'];
@@ -163,5 +178,5 @@ export function formatValidation(rows: ValidationRow[]): string {
   ]);
   const w = h.map((x, i) => Math.max(x.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i >= 5 && i < 12 ? c.padStart(w[i]!) : c.padEnd(w[i]!))).join('  ');
-  return [line(h), line(w.map((n) => '-'.repeat(n))), ...body.map(line)].join('\n') + '\n' + `bounds: |avg err| <= ${AVG_TOLERANCE * 100}%, |p99 err| <= ${P99_TOLERANCE * 100}%, or within ${RESOLUTION_US} us (timestamp resolution); latencies in us\n`;
+  return [line(h), line(w.map((n) => '-'.repeat(n))), ...body.map(line)].join('\n') + '\n' + validationSummary(rows) + '\n' + `bounds: |avg err| <= ${AVG_TOLERANCE * 100}%, |p99 err| <= ${P99_TOLERANCE * 100}%, or within ${RESOLUTION_US} us (timestamp resolution); latencies in us\n`;
 }
