@@ -2,16 +2,16 @@
 // Uint8Array loop is one load, compare and branch per byte. The hot path compares the same
 // chunk many times in a row, so its DataView is cached.
 
-let lastBuf: Uint8Array | null = null;
-let lastView: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
+// An object, not two module-level `let`s: every read of a module `let` carries a TDZ check.
+const last = { buf: new Uint8Array(0) as Uint8Array<ArrayBufferLike>, view: new DataView(new ArrayBuffer(0)) as DataView<ArrayBufferLike> };
 
 /** A DataView over exactly the bytes of b (index 0 = b[0]). */
 export function viewOf(b: Uint8Array): DataView<ArrayBufferLike> {
-  if (b !== lastBuf) {
-    lastBuf = b;
-    lastView = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  if (b !== last.buf) {
+    last.buf = b;
+    last.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   }
-  return lastView;
+  return last.view;
 }
 
 /** True when b[a, a+n) equals m[mOff, mOff+n); bv and mv are viewOf-style views of b and m. */

@@ -13,12 +13,12 @@ const SOFTEXPIRES = k('softexpires=');
 const NOW = k('now=');
 const MODE = k('mode=');
 
-let at = 0;
-let from = 0;
+/** `at` and `from` above; an object because module `let`s carry a TDZ check on every read. */
+const pos = { at: 0, from: 0 };
 
 function valueAt(s: Uint8Array, key: Uint8Array, e: number): number {
-  const p = keyAtB(s, key, at, e);
-  return p >= 0 ? p : keyAtB(s, key, from, e);
+  const p = keyAtB(s, key, pos.at, e);
+  return p >= 0 ? p : keyAtB(s, key, pos.from, e);
 }
 
 function numKey(s: Uint8Array, key: Uint8Array, e: number): number {
@@ -26,7 +26,7 @@ function numKey(s: Uint8Array, key: Uint8Array, e: number): number {
   if (p < 0) return -1;
   const v = intAtB(s, p, e);
   if (Number.isNaN(v)) return -1;
-  at = bscan.pos;
+  pos.at = bscan.pos;
   return v;
 }
 
@@ -34,7 +34,7 @@ function strKey(m: MachineState, s: Uint8Array, key: Uint8Array, e: number): num
   const p = valueAt(s, key, e);
   if (p < 0) return -1;
   const id = m.bi.until(s, p, e, 32);
-  at = m.bi.tokenEnd;
+  pos.at = m.bi.tokenEnd;
   return id;
 }
 
@@ -51,9 +51,9 @@ export const parseHrtimerB: BytePayloadParser = (m, ev, s, a, e, kind) => {
   c.kind[i] = kind;
   const ha = keyAtB(s, HRTIMER, a, e);
   if (ha < 0) return false;
-  from = a;
+  pos.from = a;
   c.hrtimer[i] = m.bi.until(s, ha, e, 32);
-  at = m.bi.tokenEnd;
+  pos.at = m.bi.tokenEnd;
   const start = kind === HrtimerKind.START;
   c.function[i] = start || kind === HrtimerKind.EXPIRE_ENTRY ? strKey(m, s, FUNCTION, e) : -1;
   c.expiresNs[i] = start ? numKey(s, EXPIRES, e) : -1;
