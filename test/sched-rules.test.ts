@@ -130,6 +130,25 @@ describe('EEVDF (>= 6.6)', () => {
     expect(w.deadline).toBe(1 * MS); // + vslice 3 ms
   });
 
+  it('a task boosted to RT and returned to fair keeps its lag before 6.12 and is placed at V from 6.12', () => {
+    for (const reset of [false, true]) {
+      const r = rq('eevdf', 1, { baseSliceNs: 3 * MS, lagResetOnClassChange: reset });
+      const a = ent(1);
+      const b = ent(2);
+      r.enqueue(a, 0, 'start');
+      r.enqueue(b, 0, 'start');
+      expect(r.pickNext(0)).toBe(a);
+      // a runs 2 ms: v_a = 2 ms, v_b = 0, V = 1 ms -> lag of a = -1 ms
+      r.changeSched(a, Policy.RR, 8, 0, 2 * MS);
+      expect(a.isRt).toBe(true);
+      expect(a.vlag).toBe(reset ? 0 : -1 * MS);
+      // back to SCHED_NORMAL while queued: V is b's 0; placement V - lag * (W + w) / W
+      r.changeSched(a, Policy.NORMAL, 0, 0, 3 * MS);
+      expect(a.vruntime).toBe(reset ? 0 : 2 * MS);
+      expect(a.deadline).toBe(a.vruntime + 3 * MS);
+    }
+  });
+
   it('two hogs alternate every base slice (3 ms request, checked at each 1 ms tick)', () => {
     const d = hostDemand([hog('a', 10), hog('b', 11)], { durationMs: 30, kernel: '6.8.0' });
     const r = replayDemand(d, vanillaPolicy());

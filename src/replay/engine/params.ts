@@ -33,6 +33,12 @@ export interface SchedParams {
    * vruntime), or with lag 0 once V has passed it. Before 6.12 the debt survives any sleep.
    */
   delayDequeue: boolean;
+  /**
+   * EEVDF, >= 6.12 (sched-model.md §3.7 "Class switch"): leaving the fair class resets the lag, so a
+   * task boosted to RT and later returned to SCHED_NORMAL is placed at V with a fresh deadline.
+   * Before 6.12 it re-used the lag recorded when it left.
+   */
+  lagResetOnClassChange: boolean;
 }
 
 export function logFactor(cpus: number): number {
@@ -57,6 +63,7 @@ export function defaultSchedParams(cpus: number, fair: FairMode = 'cfs', hz = 25
     slice070: false,
     runToParity: true,
     delayDequeue: false,
+    lagResetOnClassChange: false,
   };
 }
 

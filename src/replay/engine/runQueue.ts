@@ -242,6 +242,8 @@ export class RunQueue {
       }
     } else if (!wasRt && this.p.fair === 'cfs') e.relVruntime = e.vruntime - this.minVruntime;
     e.setSched(policy, rtPrio, nice);
+    // Leaving the fair class (6.12+): lag is meaningless after an excursion into another class.
+    if (!wasRt && e.isRt && this.p.fair === 'eevdf' && this.p.lagResetOnClassChange) e.vlag = 0;
     if (e.onRq) {
       if (e.isRt) {
         e.queuedRt = true;

@@ -111,6 +111,7 @@ export class Simulator {
       slice070: kernelHasSlice070(h.kernel),
       runToParity: opt.runToParity,
       delayDequeue: opt.delayDequeue ?? kver >= 6012,
+      lagResetOnClassChange: kver >= 6012,
     });
     this.hostOut = new TraceOut('replay:host', 'host', h.cpus, h.kernel);
     for (let c = 0; c < h.cpus; c++) this.cpus.push({ id: c, rq: new RunQueue(c, this.hs, this.rtThrottle), running: null, reschedQueued: false });
@@ -137,7 +138,12 @@ export class Simulator {
 
   private addGuest(d: GuestDemand, gi: number): void {
     const fair = d.fair ?? fairModeForKernel(d.kernel) ?? 'cfs';
-    const sched = resolveSched({ ...defaultSchedParams(d.vcpuTids.length, fair, d.hz), slice070: kernelHasSlice070(d.kernel), delayDequeue: this.opt.delayDequeue !== false && kernelHasDelayDequeue(d.kernel) });
+    const sched = resolveSched({
+      ...defaultSchedParams(d.vcpuTids.length, fair, d.hz),
+      slice070: kernelHasSlice070(d.kernel),
+      delayDequeue: this.opt.delayDequeue !== false && kernelHasDelayDequeue(d.kernel),
+      lagResetOnClassChange: kernelHasDelayDequeue(d.kernel),
+    });
     const out = new TraceOut(`replay:${d.name}`, d.name, d.vcpuTids.length, d.kernel);
     // Guest kernel path costs: the options, or what the guest trace shows when it is slower
     // (TCG emulates them): the interrupt part of timer expiry -> waking, and the waking -> switch-in floor.
