@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ingest } from '../src/ingest/index.js';
@@ -112,5 +113,29 @@ describe('text reader output is unchanged (digests from the verified string-path
       }
       expect([name, h.digest('hex').slice(0, 32)]).toEqual([name, want]);
     }
+  });
+
+  it('a multi-megabyte plain file (one reused read buffer) reads as its gzip copy (a fresh buffer per chunk)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vr-text-chunks-'));
+    const sample = gunzipSync(await readFile(join(REPO_DIR, 'traces/samples/host-ftrace-sample.txt.gz'))).toString('latin1');
+    const lines = sample.split('\n');
+    const header = lines.filter((l) => l.startsWith('#'));
+    const events = lines.filter((l) => l && !l.startsWith('#'));
+    // ~3.5 MB: lines cross the 1 MB chunk boundaries; odd lines and a UTF-8 comm land in later chunks
+    const body: string[] = [];
+    for (let k = 0; body.length * 120 < 3.5e6; k++) {
+      body.push(...events);
+      body.push(`garbage line ${k}`, `   kworker/\u00e9-${100 + k}   (  ${100 + k}) [001] d..2.  9${k}.000001: sched_wakeup: comm=x pid=1 prio=1 target_cpu=001`);
+    }
+    const text = header.join('\n') + '\n' + body.join('\n') + '\n';
+    const plain = join(dir, 'big.txt');
+    const gz = join(dir, 'big.txt.gz');
+    await writeFile(plain, Buffer.from(text, 'utf8'));
+    await writeFile(gz, gzipSync(Buffer.from(text, 'utf8')));
+    const a = await readTextTrace(plain, 'ftrace-text');
+    const b = await readTextTrace(gz, 'ftrace-text');
+    expect(a.machines[0]!.meta.unparsed.count).toBeGreaterThan(10);
+    expect(a.machines[0]!.sched_wakeup.length).toBeGreaterThan(1000);
+    expect(traceDigest(a, plain)).toBe(traceDigest(b, gz));
   });
 });

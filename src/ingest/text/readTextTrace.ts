@@ -6,6 +6,7 @@ import type { IngestOptions } from '../registry.js';
 import { splitByteLines, splitLines } from './lineSplitter.js';
 import { SystraceHtmlFilter } from './systraceHtml.js';
 import { TextTraceParser } from './textParser.js';
+import { reusedFileChunks } from './fileChunks.js';
 
 // Streaming entry point shared by the four text readers: bytes -> lines -> (HTML filter) -> tables.
 
@@ -13,8 +14,9 @@ export async function readTextTrace(path: string, format: TraceFormat, opts: Ing
   const parser = new TextTraceParser(path, format, opts);
   // systrace HTML goes through the string filter; the other formats are parsed from bytes.
   const html = format === 'systrace-html' ? new SystraceHtmlFilter(parser) : null;
-  let total = detectCompression(await readHead(path, 4)) === 'none' ? (await stat(path)).size : null;
-  let bytes: AsyncIterable<Uint8Array> = openBytes(path);
+  const plain = detectCompression(await readHead(path, 4)) === 'none';
+  let total = plain ? (await stat(path)).size : null;
+  let bytes: AsyncIterable<Uint8Array> = plain && !html ? reusedFileChunks(path) : openBytes(path);
   const zAt = format === 'atrace' ? ctraceDataOffset(await sniffBytes(path, 512)) : -1;
   if (zAt >= 0) {
     bytes = inflateCtrace(bytes, zAt, path);
