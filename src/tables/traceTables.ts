@@ -116,8 +116,21 @@ export class MachineBuilder {
     return this.pool.id(s);
   }
 
+  /** The time threadNow() records; thread() sets it. */
+  nowNs = 0;
+
   /** Record that `tid` was seen with `comm` (string id) at tsNs. Cheap when nothing changed. */
   thread(tid: number, commId: number, tsNs: number, tgid = -1): void {
+    this.nowNs = tsNs;
+    this.threadNow(tid, commId, tgid);
+  }
+
+  /**
+   * thread() at `nowNs`. A reader that reports several sightings per event sets the time once:
+   * a double passed as an argument to a call that is not inlined is boxed on the heap each time.
+   */
+  threadNow(tid: number, commId: number, tgid = -1): void {
+    const tsNs = this.nowNs;
     if (tid < 0) return;
     // Readers call this several times per event: find the open span through a tid-indexed slot
     // instead of a Map lookup (tids are < 2^22 on Linux; larger ones take the Map path).

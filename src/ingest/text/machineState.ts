@@ -100,8 +100,26 @@ export class MachineState {
     if (tgid >= 0 && this.b.pool.values[commId] === '<...>') this.b.setTgid(tid, tgid);
   }
 
+  /** thread() at the builder's nowNs (see MachineBuilder.threadNow). */
+  threadNow(tid: number, commId: number, tgid = -1): void {
+    if (tid === 0) {
+      if (this.idleId < 0) this.idleId = this.b.str('<idle>');
+      this.b.threadNow(0, this.idleId);
+      return;
+    }
+    this.b.threadNow(tid, commId, tgid);
+    if (tgid >= 0 && this.b.pool.values[commId] === '<...>') this.b.setTgid(tid, tgid);
+  }
+
   /** Book-keeping for every event: per-CPU first/last ts and closing pending lost windows. */
   sawEvent(cpu: number, tsNs: number): void {
+    this.b.nowNs = tsNs;
+    this.sawEventNow(cpu);
+  }
+
+  /** sawEvent() at the builder's nowNs. */
+  sawEventNow(cpu: number): void {
+    const tsNs = this.b.nowNs;
     this.events++;
     if (this.firstTs[cpu] === undefined) this.firstTs[cpu] = tsNs;
     this.lastTs[cpu] = tsNs;

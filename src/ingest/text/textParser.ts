@@ -212,12 +212,13 @@ export class TextTraceParser implements LineSink, ByteLineSink {
     ev.flags = line.flags;
     let commId = hit ? memo.commId : -2;
     if (commId === -2) commId = memo.commId = line.pid === 0 ? -1 : m.bi.id(buf, line.commStart, line.commEnd);
-    m.thread(line.pid, commId, ts, line.tgid);
+    m.b.nowNs = ts;
+    m.threadNow(line.pid, commId, line.tgid);
     const nameId = m.bi.id(buf, line.evStart, line.evEnd);
     const entry = (m.routes as EventEntry[])[nameId] ?? this.route(m, nameId);
     ev.nameId = entry.nameId;
     ev.vectorNameId = entry.vectorNameId;
-    m.sawEvent(line.cpu, ts);
+    m.sawEventNow(line.cpu);
     const commStart = line.commStart;
 
     if (entry.bfn) ok = entry.bfn(m, ev, buf, line.payStart, e, entry.kind);

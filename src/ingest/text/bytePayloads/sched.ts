@@ -110,8 +110,8 @@ export const parseSchedSwitchB: BytePayloadParser = (m, ev, s, a, e) => {
     c.nextPrio[i] = orNeg(intAtB(s, nlb + 2, e));
     m.rawStateRows.push(i);
   }
-  m.thread(c.prevPid[i]!, c.prevComm[i]!, ev.tsNs);
-  m.thread(c.nextPid[i]!, c.nextComm[i]!, ev.tsNs);
+  m.threadNow(c.prevPid[i]!, c.prevComm[i]!);
+  m.threadNow(c.nextPid[i]!, c.nextComm[i]!);
   return true;
 };
 
@@ -156,7 +156,7 @@ export const parseWakeupB: BytePayloadParser = (m, ev, s, a, e, kind) => {
     c.success[i] = intKeyB(s, SUCCESS, rb + 1, te);
     c.targetCpu[i] = intKeyB(s, CPU_KEY, rb + 1, te);
   }
-  m.thread(c.tid[i]!, c.comm[i]!, ev.tsNs);
+  m.threadNow(c.tid[i]!, c.comm[i]!);
   return true;
 };
 
@@ -180,6 +180,6 @@ export const parseMigrateB: BytePayloadParser = (m, ev, s, a, e) => {
   c.origCpu[i] = intKeyB(s, ORIG_CPU, bscan.pos, e);
   c.destCpu[i] = intKeyB(s, DEST_CPU, bscan.pos, e);
   if (c.destCpu[i]! < 0) return false;
-  m.thread(tid, c.comm[i]!, ev.tsNs);
+  m.threadNow(tid, c.comm[i]!);
   return true;
 };
