@@ -77,7 +77,8 @@ async function main(): Promise<void> {
       durationS: Number(env.DURATION_S),
       accel: env.ACCEL,
       traceClock: 'mono',
-      sharedMachine: 'the 2-core host was shared with other engineers\' builds and tests; not a quiet machine',
+      hostNote: env.HOST_NOTE ?? 'not stated',
+      ...(env.HOST_LOADAVG_BEFORE ? { hostLoadavgBefore: env.HOST_LOADAVG_BEFORE } : {}),
       hostLoadavgAfter: env.HOST_LOADAVG,
       capturedAt: env.CAPTURED_AT,
       versions: {

@@ -22,6 +22,8 @@
 #   --guest-buffer-kb KB   guest per-CPU ftrace buffer (default 32768)
 #   --boot-timeout S       seconds to wait for the guest to boot (default 1200; TCG on a loaded 2-core host is slow)
 #   --zstd-level N         zstd level of the trace files (default 19, as bundled; lower is much faster)
+#   --host-note TEXT       what else ran on the host during the captures, recorded in scenario.json
+#                          (capture.hostNote; default: "not stated" plus the load averages before and after)
 #   --keep-raw             keep uncompressed traces and guest tarballs in the work directory
 #   --smoke                one short run: --duration 2 --loads idle --policies vanilla --intervals 500 --probes other
 #                          --out work/smoke --zstd-level 3
@@ -52,6 +54,7 @@ KEEP_RAW=0
 ZSTD_LEVEL=19
 ZSTD_SET=0
 OUT_SET=0
+HOST_NOTE="not stated"
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) OUT=$2; OUT_SET=1; shift 2 ;;
@@ -69,6 +72,7 @@ while [ $# -gt 0 ]; do
     --boot-timeout) BOOT_TIMEOUT=$2; shift 2 ;;
     --keep-raw) KEEP_RAW=1; shift ;;
     --zstd-level) ZSTD_LEVEL=$2; ZSTD_SET=1; shift 2 ;;
+    --host-note) HOST_NOTE=$2; shift 2 ;;
     --smoke) DURATION=2; LOADS=idle; POLICIES=vanilla; INTERVALS=500; PROBES=other; [ $OUT_SET = 1 ] || OUT=$WORK/smoke; [ $ZSTD_SET = 1 ] || ZSTD_LEVEL=3; shift ;;
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "run-matrix.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
@@ -298,6 +302,7 @@ run_one() { # load policy interval probe
   # raw files are kept per output directory, so a smoke run never touches a pending matrix run
   local raw=$WORK/raw/$(echo "$OUT" | md5sum | cut -c1-8)/$name dir=$OUT/$name
   rm -rf "$raw"; mkdir -p "$raw"
+  RUN_LOADAVG_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
   log "run $name (${DURATION} s)"
   local ctargs="-q -D ${DURATION}s -i $interval -d $interval"
   [ "$probe" = rt ] && ctargs+=" -p 90 -m"
@@ -338,7 +343,8 @@ run_one() { # load policy interval probe
     echo "TRACE_CMD_VERSION=$(dpkg-query -W -f '${Version}' trace-cmd 2>/dev/null || echo none)"
     echo "RT_TESTS_VERSION=$(dpkg-query -W -f '${Version}' rt-tests 2>/dev/null || echo unknown)"
     echo "STRESS_NG_VERSION=$(dpkg-query -W -f '${Version}' stress-ng 2>/dev/null || echo unknown)"
-    echo "HOST_LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "HOST_LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)"; echo "HOST_LOADAVG_BEFORE=$RUN_LOADAVG_BEFORE"
+    echo "HOST_NOTE=$HOST_NOTE"
     echo "CAPTURED_AT=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
     cat "$WORK/guest/versions.env"
   } > "$raw/run.env"
