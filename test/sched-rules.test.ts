@@ -243,5 +243,43 @@ describe('nested guest', () => {
     // The main loop thread ran between the expiry and the vCPU: it is on the host trace.
     expect(switches(r.trace.machines[0]!).some(([ts, pid]) => ts === 1.05 * MS && pid !== 100 && pid !== 0)).toBe(true);
   });
+
+  it('TCG: measured delays replace the constants (expiry -> main loop, its work, interrupt entry)', () => {
+    const one = (ns: number) => Float64Array.of(ns);
+    const guest = oneVcpuGuest(
+      'tcg',
+      { name: 'probe', tid: 7, sched: { policy: 'normal', rtPrio: 0, nice: 0 }, behaviour: { kind: 'periodic', periodNs: 1 * MS, startNs: 1 * MS, burstNs: 0.01 * MS, slackNs: 0 } },
+      { platform: { timerWakeNs: 0, wakeSwitchNs: 0, samples: { tcgTimerLagNs: one(8_000), tcgKickNs: one(4_000), tcgIrqEntryNs: one(11_000) } } },
+    );
+    const costs = { ...ZERO_COSTS, tcgSlackNs: 50_000, tcgMainLoopNs: 10_000 };
+    const r = replayDemand(hostDemand([], { durationMs: 5, guests: [guest] }), vanillaPolicy(), { reschedIpiNs: 0, costs });
+    // 1 ms expiry + 8 us to the main loop + 4 us of its work + 11 us of interrupt entry = 1.023 ms
+    expect(switches(r.trace.machines[1]!).filter(([, pid]) => pid === 7).slice(0, 2)).toEqual([
+      [1_023_000, 7],
+      [2_023_000, 7],
+    ]);
+    // --platform-delays median: the constants again (50 us slack + 10 us main loop).
+    const m = replayDemand(hostDemand([], { durationMs: 5, guests: [guest] }), vanillaPolicy(), { reschedIpiNs: 0, costs, platformDelays: 'median' });
+    expect(switches(m.trace.machines[1]!).filter(([, pid]) => pid === 7)[0]).toEqual([1.06 * MS, 7]);
+  });
+
+  it('TCG: emulator runs wake a halted vCPU thread at their captured times, not a busy one', () => {
+    const guest = oneVcpuGuest(
+      'tcg',
+      { name: 'work', tid: 7, sched: { policy: 'normal', rtPrio: 0, nice: 0 }, behaviour: { kind: 'periodic', periodNs: 100 * MS, startNs: 5 * MS, burstNs: 2 * MS, slackNs: 0 } },
+      // 1 ms: guest idle (vCPU halted) -> runs 30 us; 6 ms: the vCPU runs guest work then -> skipped
+      { emulatorRuns: [{ atNs: Float64Array.of(1 * MS, 6 * MS), runNs: Float64Array.of(30_000, 500_000) }] },
+    );
+    const costs = { ...ZERO_COSTS, tcgSlackNs: 0, tcgMainLoopNs: 0 };
+    const r = replayDemand(hostDemand([], { durationMs: 10, guests: [guest] }), vanillaPolicy(), { reschedIpiNs: 0, costs });
+    const cpu = switches(r.trace.machines[0]!).filter(([ts]) => ts < 5 * MS);
+    expect(cpu).toContainEqual([1 * MS, 100]);
+    expect(cpu).toContainEqual([1.03 * MS, 0]);
+    const busy = cpuTime(r.trace.machines[0]!, 10 * MS).get(100)!;
+    // 30 us + the guest's 2 ms of work: the 6 ms run is not added on top of guest work.
+    expect(busy).toBeLessThan(2.2 * MS);
+    const off = replayDemand(hostDemand([], { durationMs: 10, guests: [guest] }), vanillaPolicy(), { reschedIpiNs: 0, costs, emulatorRuns: false });
+    expect(switches(off.trace.machines[0]!).some(([ts]) => ts === 1 * MS)).toBe(false);
+  });
 });
 
