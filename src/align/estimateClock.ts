@@ -4,6 +4,7 @@ import { lastStartingBefore } from '../timeline/intervals.js';
 import type { ClockAlignment } from './types.js';
 import { AlignError } from './errors.js';
 import { fft, nextPow2 } from './fft.js';
+import { lowerBound } from '../tables/sortedSearch.js';
 
 // Clock offset from the traces alone. A guest CPU executes (and so emits trace events) only while
 // the host runs its vCPU thread, so the right offset puts every guest event of CPU c inside a host
@@ -175,18 +176,6 @@ export function plateauSearch(ev: VcpuEvidence[], oLo: number, oHi: number, scal
     bestHi = z < nk ? Math.floor(sorted[z]! / 2) : oHi;
   }
   return { count: Math.max(0, best), considered, loNs: bestLo, hiNs: bestHi };
-}
-
-/** First index with a[i] >= v (a sorted). */
-function lowerBound(a: Float64Array, v: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (a[mid]! < v) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { isRunnableState, type TraceTables } from '../tables/index.js';
 import type { ProbeLatency } from './types.js';
 import type { DeadlineCount } from './compareTypes.js';
+import { lowerBound } from '../tables/sortedSearch.js';
 
 // Deadline misses ("audio glitches") of a periodic consumer, derived from a schedule.
 //
@@ -44,17 +45,6 @@ export function responseTimesNs(probe: ProbeLatency, tables: TraceTables): Float
     out[k] = j < blockedOut.length ? blockedOut[j]! - a : NaN;
   }
   return out;
-}
-
-function lowerBound(a: number[], x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 export function bufferDurationNs(frames: number, sampleRateHz: number): number {

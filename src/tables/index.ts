@@ -9,3 +9,4 @@ export * from './traceTables.js';
 export * from './arrow.js';
 export * from './io.js';
 export * from './missingSwitchIns.js';
+export * from './sortedSearch.js';

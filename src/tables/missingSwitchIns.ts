@@ -4,6 +4,7 @@
 // unknown loses its CPU time; counting it from the CPU's previous switch counts idle time as
 // busy. Its best estimate starts at the later of that switch and the task's last wakeup.
 import type { TraceTables } from './traceTables.js';
+import { upperBound } from './sortedSearch.js';
 
 export interface MissingSwitchIns {
   /** Per sched_switch row: estimated start of prev's run when its switch-in is missing, else NaN. */
@@ -31,14 +32,8 @@ function wakeTimes(t: TraceTables): Map<number, Float64Array> {
 /** Largest value <= x in an ascending array, or -Infinity. */
 function lastAtOrBefore(a: Float64Array | undefined, x: number): number {
   if (!a) return -Infinity;
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const m = (lo + hi) >> 1;
-    if (a[m]! <= x) lo = m + 1;
-    else hi = m;
-  }
-  return lo > 0 ? a[lo - 1]! : -Infinity;
+  const i = upperBound(a, x);
+  return i > 0 ? a[i - 1]! : -Infinity;
 }
 
 export function missingSwitchIns(t: TraceTables): MissingSwitchIns {

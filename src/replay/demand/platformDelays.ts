@@ -5,6 +5,7 @@
 import type { TraceTables } from '../../tables/index.js';
 import { Flags } from '../../tables/flags.js';
 import { WakeupKind } from '../../tables/schema.js';
+import { lowerBound } from '../../tables/sortedSearch.js';
 
 /**
  * Longest delay taken as a platform delay. Longer gaps in a capture are a thread waiting for a CPU,
@@ -17,18 +18,6 @@ export function sampleSet(xs: number[], min = 20): Float64Array | undefined {
   const kept = xs.filter((x) => x >= 0 && x <= MAX_PLATFORM_DELAY_NS);
   if (kept.length < min) return undefined;
   return Float64Array.from(kept).sort();
-}
-
-/** First index in the sorted array with a[i] >= t. */
-function lowerBound(a: Float64Array | number[], t: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const m = (lo + hi) >> 1;
-    if (a[m]! < t) lo = m + 1;
-    else hi = m;
-  }
-  return lo;
 }
 
 interface ThreadTimes {
