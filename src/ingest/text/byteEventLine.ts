@@ -2,10 +2,11 @@ import { Flags, parseFlagsText } from '../../tables/index.js';
 import { line } from './eventLine.js';
 import { sameBytes, viewOf } from './byteView.js';
 
-// eventLine.ts's scanEventLine on raw bytes: the same checks in the same order, so a line scans
-// here exactly when it scans there, with the same fields (positions are byte offsets). Results go
-// to the shared `line` object. Latency-format lines are not handled here: the caller falls back
-// to the string path for every line this rejects.
+// eventLine.ts's scanEventLine on raw bytes, in two halves (scanHeadB up to the `]`, scanRestB
+// after it, so a remembered head can skip the first): the same checks in the same order, so a
+// line scans here exactly when it scans there, with the same fields (positions are byte offsets).
+// Results go to the shared `line` object. Latency-format lines are not handled here: the caller
+// falls back to the string path for every line this rejects.
 
 const SP = 32;
 
@@ -116,12 +117,6 @@ export function scanHeadB(b: Uint8Array, a: number, e: number): number {
     i++;
     while (i < e && b[i] !== 91) i++;
   }
-}
-
-/** Scan an event line in bytes [a, e). True when it has the common layout; fields are in `line`. */
-export function scanEventLineB(b: Uint8Array, a: number, e: number): boolean {
-  const j = scanHeadB(b, a, e);
-  return j >= 0 && scanRestB(b, j + 1, e);
 }
 
 /** The rest of the line after the `]` at p - 1: flags, timestamp, event name, payload start. */

@@ -57,11 +57,6 @@ export function findB(b: Uint8Array, key: Uint8Array, from: number, e: number): 
   return -1;
 }
 
-/** Index of the byte c in [from, e), or -1. */
-export function findByte(b: Uint8Array, c: number, from: number, e: number): number {
-  for (let i = from; i < e; i++) if (b[i] === c) return i;
-  return -1;
-}
 
 /** Last index <= from where `key` starts, not before a; -1 if none. */
 export function rfindB(b: Uint8Array, key: Uint8Array, from: number, a: number): number {
@@ -107,16 +102,8 @@ export function trimEndB(b: Uint8Array, a: number, e: number): number {
   return e;
 }
 
-/** True when the ASCII text `t` starts at p (String.prototype.startsWith on the decoded line). */
-export function startsWithB(b: Uint8Array, p: number, key: Uint8Array): boolean {
-  return sameAtB(b, p, key);
-}
 
 /** ASCII key as bytes, for the functions above. */
 export function k(s: string): Uint8Array {
   return Uint8Array.from(s, (c) => c.charCodeAt(0));
-}
-
-export function isDigitB(c: number): boolean {
-  return c >= D0 && c <= D9;
 }

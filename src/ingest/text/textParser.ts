@@ -174,12 +174,12 @@ export class TextTraceParser implements LineSink, ByteLineSink {
     let ok = false;
     if (this.prefixes.length === 0) {
       // The remembered head covers the leading spaces too: a hit skips them with the rest.
-      if (memo.restore(buf, viewOf(buf), a, e)) {
+      const bv = viewOf(buf);
+      if (memo.restore(buf, bv, a, e)) {
         hit = true;
         ok = scanRestB(buf, a + memo.len, e);
       } else {
         let p = a;
-        const bv = viewOf(buf);
         while (p + 4 <= e && bv.getUint32(p, true) === 0x20202020) p += 4;
         while (p < e && (buf[p] === 32 || buf[p] === 9)) p++;
         if (p === e) return;
@@ -220,7 +220,6 @@ export class TextTraceParser implements LineSink, ByteLineSink {
     ev.vectorNameId = entry.vectorNameId;
     m.sawEventNow(line.cpu);
     const commStart = line.commStart;
-
     if (entry.bfn) ok = entry.bfn(m, ev, buf, line.payStart, e, entry.kind);
     else {
       const pay = decodeRange(buf, line.payStart, e);
