@@ -10,7 +10,8 @@ import { REPO_DIR } from './helpers/shared.js';
 import { generateScenario } from '../src/replay/generate.js';
 import { loadScenario } from '../src/scenario/index.js';
 import { alignScenario } from '../src/align/alignScenario.js';
-import { validateCaptures, workloadKey, formatValidation, type ValidationCapture } from '../src/replay/validate.js';
+import { validateCaptures, workloadKey, formatValidation, seedSpread, formatSeedSpread, type ValidationCapture } from '../src/replay/validate.js';
+import { parseSeeds } from '../src/cli/validate.js';
 import { demandFromAligned } from '../src/replay/demand/fromTrace.js';
 import type { WorkloadSpec } from '../src/replay/demand/synthetic.js';
 
@@ -26,6 +27,31 @@ describe('validation on generated captures', async () => {
     caps.push({ aligned, workload: workloadKey(aligned) });
   }
   rmSync(dir, { recursive: true, force: true });
+
+  it('replays every pair under each seed and reports the spread per row', async () => {
+    const { rows } = await validateCaptures(caps, { seeds: [1, 2] });
+    expect(rows.every((r) => r.seed === 1 || r.seed === 2)).toBe(true);
+    const sp = seedSpread(rows);
+    expect(rows.length).toBe(2 * sp.length);
+    for (const g of sp) {
+      const mine = rows.filter((r) => r.source === g.source && r.policy === g.policy && r.machine === g.machine);
+      expect(g.seeds).toEqual([1, 2]);
+      expect(g.avgUs.min).toBe(Math.min(...mine.map((r) => r.replayed.avgUs)));
+      expect(g.p99Us.max).toBe(Math.max(...mine.map((r) => r.replayed.p99Us)));
+      expect(g.passed).toBe(mine.filter((r) => r.pass).length);
+    }
+    expect(formatSeedSpread(rows)).toMatch(/seeds: 1,2; within bounds: \d+\/\d+ rows/);
+    // the same seed gives the same row
+    const again = await validateCaptures(caps, { seeds: [2] });
+    expect(again.rows.map((r) => r.replayed)).toEqual(rows.filter((r) => r.seed === 2).map((r) => r.replayed));
+  });
+
+  it('--seeds takes ranges and lists', () => {
+    expect(parseSeeds('1-3,7')).toEqual([1, 2, 3, 7]);
+    expect(parseSeeds('4')).toEqual([4]);
+    expect(() => parseSeeds('3-1')).toThrow(/ascending/);
+    expect(() => parseSeeds('a')).toThrow(/--seeds/);
+  });
 
   it('groups captures of one workload by name', () => {
     expect(caps.map((c) => c.workload)).toEqual(['busy', 'busy']);

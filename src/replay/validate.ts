@@ -37,6 +37,8 @@ export interface ValidationRow {
   avgErr: number;
   p99Err: number;
   pass: boolean;
+  /** PRNG seed of the replay. */
+  seed: number;
 }
 
 export interface ValidationCapture {
@@ -47,6 +49,8 @@ export interface ValidationCapture {
 
 export interface ValidateOptions {
   seed?: number;
+  /** Replay every pair under each of these seeds (rows carry their seed); overrides `seed`. */
+  seeds?: number[];
   engine?: EngineOverrides;
   extract?: ExtractOptions;
   onProgress?: (label: string) => void;
@@ -74,7 +78,7 @@ export function measureProbe(t: TraceTables, task: string, clock: { offsetNs: nu
 
 const relErr = (replayed: number, measured: number) => (measured > 0 ? (replayed - measured) / measured : replayed === measured ? 0 : Infinity);
 
-function rows(kind: ValidationRow['kind'], src: ValidationCapture, policy: string, ref: ValidationCapture, replayed: TraceTables[]): ValidationRow[] {
+function rows(kind: ValidationRow['kind'], src: ValidationCapture, policy: string, ref: ValidationCapture, replayed: TraceTables[], seed: number): ValidationRow[] {
   const out: ValidationRow[] = [];
   const refProbes = probeNames(ref.aligned);
   refProbes.forEach(([machine, tables, task, clock], i) => {
@@ -97,6 +101,7 @@ function rows(kind: ValidationRow['kind'], src: ValidationCapture, policy: strin
       replayed: rep,
       avgErr,
       p99Err,
+      seed,
       pass:
         rep.count > 0 &&
         (Math.abs(avgErr) <= AVG_TOLERANCE || Math.abs(rep.avgUs - measured.avgUs) <= RESOLUTION_US) &&
@@ -133,12 +138,68 @@ export async function validateCaptures(caps: ValidationCapture[], opts: Validate
       const pname = polOf(ref);
       const params = (ref.aligned.scenario.capturedPolicy?.params ?? {}) as Record<string, unknown>;
       opts.onProgress?.(`replay ${src.aligned.name} under ${pname}`);
-      const pol = await loadPolicy(pname, params);
-      const r = replayDemand(d, pol, { ...(opts.engine ?? {}), seed: opts.seed ?? opts.engine?.seed ?? 1 });
-      out.push(...rows(ref === src ? 'identity' : 'cross', src, pname, ref, r.trace.machines));
+      for (const seed of opts.seeds ?? [opts.seed ?? opts.engine?.seed ?? 1]) {
+        // A fresh policy per replay: policies may keep state.
+        const pol = await loadPolicy(pname, params);
+        const r = replayDemand(d, pol, { ...(opts.engine ?? {}), seed });
+        out.push(...rows(ref === src ? 'identity' : 'cross', src, pname, ref, r.trace.machines, seed));
+      }
     }
   }
   return { rows: out, warnings };
+}
+
+/** Per row (source, policy, reference, machine) over seeds: the spread of the replayed avg and p99. */
+export interface SeedSpread {
+  kind: ValidationRow['kind'];
+  source: string;
+  policy: string;
+  reference: string;
+  machine: string;
+  task: string;
+  measured: LatencyStats;
+  seeds: number[];
+  avgUs: { min: number; mean: number; max: number };
+  p99Us: { min: number; mean: number; max: number };
+  /** Seeds whose row was within both bounds. */
+  passed: number;
+}
+
+export function seedSpread(rows: ValidationRow[]): SeedSpread[] {
+  const groups = new Map<string, ValidationRow[]>();
+  for (const r of rows) {
+    const k = [r.kind, r.source, r.policy, r.reference, r.machine, r.task].join('\u0000');
+    const g = groups.get(k);
+    if (g) g.push(r);
+    else groups.set(k, [r]);
+  }
+  const stat = (xs: number[]) => ({ min: Math.min(...xs), mean: xs.reduce((a, b) => a + b, 0) / xs.length, max: Math.max(...xs) });
+  return [...groups.values()].map((g) => ({
+    kind: g[0]!.kind,
+    source: g[0]!.source,
+    policy: g[0]!.policy,
+    reference: g[0]!.reference,
+    machine: g[0]!.machine,
+    task: g[0]!.task,
+    measured: g[0]!.measured,
+    seeds: g.map((r) => r.seed),
+    avgUs: stat(g.map((r) => r.replayed.avgUs)),
+    p99Us: stat(g.map((r) => r.replayed.p99Us)),
+    passed: g.filter((r) => r.pass).length,
+  }));
+}
+
+/** The seed-spread table as text. */
+export function formatSeedSpread(rows: ValidationRow[]): string {
+  const sp = seedSpread(rows);
+  const f = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '-');
+  const range = (s: { min: number; mean: number; max: number }) => `${f(s.mean)} [${f(s.min)}-${f(s.max)}]`;
+  const h = ['kind', 'source', 'replayed as', 'machine', 'avg meas', 'avg rep mean [min-max]', 'p99 meas', 'p99 rep mean [min-max]', 'seeds in bounds'];
+  const body = sp.map((r) => [r.kind, r.source, r.policy, `${r.machine}:${r.task}`, f(r.measured.avgUs), range(r.avgUs), f(r.measured.p99Us), range(r.p99Us), `${r.passed}/${r.seeds.length}`]);
+  const w = h.map((x, i) => Math.max(x.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i >= 4 ? c.padStart(w[i]!) : c.padEnd(w[i]!))).join('  ');
+  const seeds = [...new Set(rows.map((r) => r.seed))];
+  return [line(h), line(w.map((n) => '-'.repeat(n))), ...body.map(line)].join('\n') + `\nseeds: ${seeds.join(',')}; ` + validationSummary(rows) + ' (over all seeds)\n';
 }
 
 /** One line: rows within both bounds, within each bound, and the mean absolute errors. */
