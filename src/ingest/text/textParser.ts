@@ -282,12 +282,14 @@ export class TextTraceParser implements LineSink, ByteLineSink {
   private reserved = false;
 
   /**
-   * Bytes read so far of `total` (null when unknown, e.g. compressed): once a few thousand events
-   * are in, size each table for the whole file by the mix so far (reserve() then spares the
-   * doubling copies; a table that outgrows its estimate still doubles).
+   * Bytes read so far of `total` (null when unknown, e.g. compressed): once a sixteenth of the
+   * file is in, size each table for the whole file by the event mix so far (reserve() then spares
+   * the doubling copies; a table that outgrows its estimate still doubles, and one whose estimate
+   * was too high by more than an eighth is copied to its length by finish()). Waiting for a
+   * sixteenth keeps a file whose first megabyte is unlike the rest from over-reserving much.
    */
   progress(bytes: number, total: number | null): void {
-    if (this.reserved || total === null || this.main.events < 2000) return;
+    if (this.reserved || total === null || bytes * 16 < total || this.main.events < 2000) return;
     this.reserved = true;
     const scale = total / bytes - 1;
     if (scale < 1) return;
