@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import zlib from 'node:zlib';
@@ -18,6 +18,9 @@ import { REPO_DIR, sharedPath, warnNoShared } from './helpers/shared.js';
 // then decodes again synchronously).
 
 const HAS_ZSTD = spawnSync('zstd', ['--version'], { stdio: 'ignore' }).status === 0;
+// Every file this test writes lives under one directory, removed at the end.
+const TMP = mkdtempSync(join(tmpdir(), 'vcpu-replay-dat-zstd-'));
+afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 const HAS_TRACE_CMD = spawnSync('trace-cmd', ['--version'], { stdio: 'ignore' }).status !== null;
 // Node >= 22.15 has zstd built in; the reader then never spawns the command.
 const NATIVE = typeof (zlib as unknown as { zstdDecompressSync?: unknown }).zstdDecompressSync === 'function';
@@ -58,7 +61,7 @@ afterEach(() => Object.assign(streamTuning, saved));
 /** rtapp (6 CPUs, 2.7 MB kallsyms, 670 KB event formats) re-encoded by trace-cmd as v7+zstd. */
 function rtappV7(): string | null {
   if (!RTAPP || !HAS_TRACE_CMD) return null;
-  const out = join(mkdtempSync(join(tmpdir(), 'vcpu-replay-dat-zstd-')), 'rtapp-v7.dat');
+  const out = join(mkdtempSync(join(TMP, 'rtapp-')), 'rtapp-v7.dat');
   const r = spawnSync('trace-cmd', ['convert', '-i', RTAPP, '-o', out, '--file-version', '7', '--compression', 'zstd'], { stdio: 'ignore' });
   return r.status === 0 ? out : null;
 }
@@ -105,7 +108,7 @@ describe.skipIf(!RUN)('readDat: pages decoded while the background zstd runs', (
     const cd = l.buffers[0]!.cpus.find((c) => c.cpu === 1)!;
     const { frames } = compressedChunks(bytes, l, cd);
     expect(frames.length).toBeGreaterThan(2);
-    const dir = mkdtempSync(join(tmpdir(), 'vcpu-replay-dat-zstd-bad-'));
+    const dir = mkdtempSync(join(TMP, 'bad-'));
 
     // A frame in the middle of CPU 1: the pages before it are kept and the rest reported.
     const badChunk = Uint8Array.from(bytes);
@@ -153,7 +156,7 @@ describe.skipIf(!RUN)('readDat: pages decoded while the background zstd runs', (
     // The compressed size of a chunk in the middle claims more than the file holds.
     const at = frames[Math.floor(frames.length / 2)]!.byteOffset - 8;
     new DataView(bytes.buffer).setUint32(at, 0x7fffffff, true);
-    const f = join(mkdtempSync(join(tmpdir(), 'vcpu-replay-dat-zstd-cut-')), 'broken-list.dat');
+    const f = join(mkdtempSync(join(TMP, 'cut-')), 'broken-list.dat');
     writeFileSync(f, bytes);
     streamTuning.pieceRawBytes = 4096;
     const sync = readDatBytes(bytes, f).machines[0]!;
