@@ -282,7 +282,17 @@ export class Simulator {
         runToParity: this.opt.runToParity,
         timerWakeNs: this.timerWakeNs,
         wakeSwitchNs: this.wakeSwitchNs,
-        assumptions: 'flat cgroup hierarchy; no CFS buddies; EEVDF without delayed dequeue; load balancing reduced to moving one waiting fair task per tick from a CPU with >= 2 more runnable tasks',
+        hostLagResetOnClassChange: this.hs.fair === 'eevdf' && this.hs.lagResetOnClassChange,
+        platformDelays: this.opt.platformDelays,
+        // Sizes of the sampled distributions (0 = the constant is used).
+        platformSamples: {
+          host: sampleSizes(this.hostSamples),
+          guests: this.guests.map((g) => sampleSizes(g.samples)),
+        },
+        emulatorRuns: this.opt.emulatorRuns ? this.guests.map((g) => (g.d.emulatorRuns ?? []).reduce((n, r) => n + r.atNs.length, 0)) : false,
+        assumptions:
+          'flat cgroup hierarchy; no CFS buddies; EEVDF without PREEMPT_SHORT, delayed dequeue approximated; no fair server; ' +
+          'load balancing reduced to moving one waiting fair task per tick from a CPU with >= 2 more runnable tasks; TCG: the BQL is not a lock',
       },
       warnings: this.warnings,
     };
@@ -1155,3 +1165,9 @@ function policyNameOf(t: SimTask): GuestTaskInfo['policy'] {
 }
 
 export type { VcpuView };
+
+function sampleSizes(s: PlatformSamples | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (s) for (const [k, v] of Object.entries(s)) if (v) out[k] = (v as Float64Array).length;
+  return out;
+}
