@@ -18,7 +18,7 @@ import { missingSwitchIns } from '../../tables/missingSwitchIns.js';
 import { isRunnableState, TaskState } from '../../tables/taskState.js';
 import type { AlignedScenario } from '../../align/types.js';
 import { Op, type Demand, type DemandTask, type GuestDemand, type PlatformCosts, type Program, type TaskSched } from './types.js';
-import { qemuMainTid, sampleSet, tcgDelays } from './platformDelays.js';
+import { platformSamples, qemuMainTid, tcgDelays } from './platformDelays.js';
 import { emulatorRuns, type EmulatorRuns } from './emulatorRuns.js';
 
 export interface ExtractOptions {
@@ -172,7 +172,7 @@ interface MachineThreads {
 }
 
 /** Collect per-thread events of one machine. */
-function collect(t: TraceTables, exclude: Set<number>): MachineThreads {
+function collect(t: TraceTables, exclude: Set<number>, missing: Float64Array = missingSwitchIns(t).startNs): MachineThreads {
   const E = new EvStore();
   const known = new Set<number>();
   const prio = new Map<number, number>();
@@ -196,8 +196,7 @@ function collect(t: TraceTables, exclude: Set<number>): MachineThreads {
     push(tid, ts, seq, 1, 0, cpu, 1);
     runningOn.delete(tid);
   };
-  // Switch-ins the trace lacks are estimated (c = 2 marks them: no delay samples from them).
-  const missing = missingSwitchIns(t).startNs;
+  // Switch-ins the trace lacks (`missing`) are estimated (c = 2 marks them: no delay samples from them).
   for (let i = 0; i < t.sched_switch.length; i++) {
     const ts = sw.tsNs[i]!;
     const seq = sw.seq[i]!;
@@ -548,25 +547,23 @@ export function demandFromAligned(a: AlignedScenario, opts: ExtractOptions = {})
   // vCPU threads of guests with a trace are driven by their guest, not by their host history.
   const traced = new Set<number>();
   for (const g of a.guests) if (g.tables) for (const tid of g.vcpus.tids.values()) traced.add(tid);
-  const hm = collect(host, traced);
+  const missingHost = missingSwitchIns(host).startNs;
+  const hm = collect(host, traced, missingHost);
   const hostIndex = new Map<number, number>();
   hm.tids.forEach((tid, i) => hostIndex.set(tid, i));
   const hostProbe = probes['host'] ?? 'cyclictest';
   const hctx: BuildCtx = { index: hostIndex, startNs, endNs, traceEndNs: host.meta.endNs, net: null, mono: monoToTrace(host, hm, { offsetNs: 0, scale: 1 }), dropWakes: traced, timerGaps: [], wakeGaps: [], idleWakeGaps: [], preemptWakeGaps: [] };
   const hostTasks = hm.tids.map((tid) => buildTask(tid, hm, hctx, affinity, hm.names.get(tid) === hostProbe));
-  const platform: PlatformCosts = { timerWakeNs: quantile(hctx.timerGaps!, 0.5), wakeSwitchNs: quantile(hctx.wakeGaps!, 0.1), samples: {} };
-  const hostTimerSamples = sampleSet(hctx.timerGaps!);
-  const hostIdleSamples = sampleSet(hctx.idleWakeGaps!);
-  if (hostTimerSamples) platform.samples!.timerWakeNs = hostTimerSamples;
-  if (hostIdleSamples) platform.samples!.idleWakeNs = hostIdleSamples;
-  const hostPreemptSamples = sampleSet(hctx.preemptWakeGaps!);
-  if (hostPreemptSamples) platform.samples!.preemptWakeNs = hostPreemptSamples;
+  const platform: PlatformCosts = {
+    timerWakeNs: quantile(hctx.timerGaps!, 0.5),
+    wakeSwitchNs: quantile(hctx.wakeGaps!, 0.1),
+    samples: platformSamples({ timerWakeNs: hctx.timerGaps!, idleWakeNs: hctx.idleWakeGaps!, preemptWakeNs: hctx.preemptWakeGaps! }),
+  };
   const hostCpus = host.meta.cpuCount ?? Math.max(1, ...host.cpus.cols.cpu) + 1;
 
   // Host run intervals of every vCPU thread (steal accounting).
   const runs = new Map<number, RunIntervals>();
   {
-    const missingHost = missingSwitchIns(host).startNs;
     const sw = host.sched_switch.cols;
     const since = new Map<number, number>();
     for (let i = 0; i < host.sched_switch.length; i++) {
@@ -627,22 +624,18 @@ export function demandFromAligned(a: AlignedScenario, opts: ExtractOptions = {})
       const gctx: BuildCtx = { index: gi, startNs, endNs, traceEndNs: g.tables.meta.endNs > 0 ? g.tables.meta.endNs : endNs, net, mono: monoToTrace(g.tables, gm, { offsetNs: g.clock.offsetNs, scale: g.clock.scale }), dropWakes: new Set(), timerGaps: [], wakeGaps: [], idleWakeGaps: [], timerWakes: [] };
       const probe = probes[g.name] ?? 'cyclictest';
       tasks = gm.tids.map((tid) => buildTask(tid, gm, gctx, 'observed', gm.names.get(tid) === probe));
-      guestPlatform = { timerWakeNs: quantile(gctx.timerGaps!, 0.5), wakeSwitchNs: quantile(gctx.wakeGaps!, 0.1), samples: {} };
-      const idle = precise ? sampleSet(gctx.idleWakeGaps!) : undefined;
-      if (idle) guestPlatform.samples!.idleWakeNs = idle;
-      const mainTid = tcg && precise ? qemuMainTid(hm.names, traced) : -1;
+      // Guest-side delays need the guest placed on the host clock precisely (as net of steal does).
+      guestPlatform = { timerWakeNs: quantile(gctx.timerGaps!, 0.5), wakeSwitchNs: quantile(gctx.wakeGaps!, 0.1), samples: precise ? platformSamples({ idleWakeNs: gctx.idleWakeGaps! }) : {} };
       if (tcg && precise) {
         const gt = g.tables;
         emulator = vcpuTids.map((tid, cpu) => {
           const r = runs.get(tid);
           return r ? emulatorRuns(r.start, r.end, gt, cpu, gt.meta.startNs, gt.meta.endNs) : { atNs: new Float64Array(0), runNs: new Float64Array(0) };
         });
+        const mainTid = qemuMainTid(hm.names, traced);
+        if (mainTid > 0)
+          Object.assign(guestPlatform.samples!, tcgDelays({ host, mainTid, vcpuTids, timerWakes: gctx.timerWakes!, ran: (tid, x, y) => runs.get(tid)?.ran(x, y) ?? 0 }));
       }
-      if (mainTid > 0)
-        Object.assign(
-          guestPlatform.samples!,
-          tcgDelays({ host, mainTid, vcpuTids, timerWakes: gctx.timerWakes!, ran: (tid, x, y) => runs.get(tid)?.ran(x, y) ?? 0 }),
-        );
       if (gctx.mono.source === 'smallest timer latency')
         warnings.push(`guest ${g.name}: hrtimer expiries did not fit the aligned clock; shifted by the smallest observed timer latency (${((gctx.mono.offsetNs - g.clock.offsetNs) / 1e3).toFixed(0)} us)`);
     }

@@ -5,6 +5,7 @@
 import type { TraceTables } from '../../tables/index.js';
 import { Flags } from '../../tables/flags.js';
 import { WakeupKind } from '../../tables/schema.js';
+import type { PlatformSamples } from './types.js';
 import { lowerBound } from '../../tables/sortedSearch.js';
 
 /**
@@ -20,6 +21,16 @@ export function sampleSet(xs: number[], min = 20): Float64Array | undefined {
   return Float64Array.from(kept).sort();
 }
 
+/** The distributions among `gaps` that have enough plausible samples, keyed as given. */
+export function platformSamples(gaps: { [K in keyof PlatformSamples]?: number[] }): PlatformSamples {
+  const out: PlatformSamples = {};
+  for (const [k, xs] of Object.entries(gaps) as Array<[keyof PlatformSamples, number[]]>) {
+    const set = sampleSet(xs);
+    if (set) out[k] = set;
+  }
+  return out;
+}
+
 interface ThreadTimes {
   /** sched_waking times (sorted) and whether each came from a hardirq, and who woke. */
   wakeTs: Float64Array;
@@ -30,11 +41,15 @@ interface ThreadTimes {
   outTs: Float64Array;
 }
 
-function threadTimes(t: TraceTables, tid: number): ThreadTimes {
+/** sched_waking when the trace has it (the waker's context), else sched_wakeup. */
+function wakeKindOf(t: TraceTables): number {
   const wk = t.sched_wakeup.cols;
-  let hasWaking = false;
-  for (let i = 0; i < t.sched_wakeup.length; i++) if (wk.kind[i] === WakeupKind.WAKING) hasWaking = true;
-  const want = hasWaking ? WakeupKind.WAKING : WakeupKind.WAKEUP;
+  for (let i = 0; i < t.sched_wakeup.length; i++) if (wk.kind[i] === WakeupKind.WAKING) return WakeupKind.WAKING;
+  return WakeupKind.WAKEUP;
+}
+
+function threadTimes(t: TraceTables, tid: number, want: number): ThreadTimes {
+  const wk = t.sched_wakeup.cols;
   const w: number[] = [];
   for (let i = 0; i < t.sched_wakeup.length; i++) if (wk.tid[i] === tid && wk.kind[i] === want) w.push(i);
   w.sort((x, y) => wk.tsNs[x]! - wk.tsNs[y]! || x - y);
@@ -79,8 +94,9 @@ const EARLY_NS = 2_000;
  * steps is the schedule's business and is not sampled.
  */
 export function tcgDelays(x: TcgDelayInput): { tcgTimerLagNs?: Float64Array; tcgKickNs?: Float64Array; tcgIrqEntryNs?: Float64Array } {
-  const main = threadTimes(x.host, x.mainTid);
-  const vcpu = x.vcpuTids.map((tid) => (tid > 0 ? threadTimes(x.host, tid) : null));
+  const want = wakeKindOf(x.host);
+  const main = threadTimes(x.host, x.mainTid, want);
+  const vcpu = x.vcpuTids.map((tid) => (tid > 0 ? threadTimes(x.host, tid, want) : null));
   const lag: number[] = [];
   const kick: number[] = [];
   const entry: number[] = [];

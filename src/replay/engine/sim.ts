@@ -88,6 +88,8 @@ export class Simulator {
   private readonly delays: DelaySampler;
   /** TCG: the QEMU main-loop thread per guest. */
   private readonly tcgMain: (SimTask | null)[] = [];
+  /** TCG: the (first) guest each main-loop thread serves, for its kick work. */
+  private readonly tcgGuestOfMain = new Map<SimTask, GuestRt>();
 
   constructor(
     private readonly demand: Demand,
@@ -195,6 +197,7 @@ export class Simulator {
       }
       main.kicks = [];
       this.tcgMain[gi] = main;
+      if (!this.tcgGuestOfMain.has(main)) this.tcgGuestOfMain.set(main, g);
     } else this.tcgMain[gi] = null;
     this.guests.push(g);
   }
@@ -568,7 +571,7 @@ export class Simulator {
 
   /** TCG main-loop timer work before it kicks a vCPU. */
   private tcgKickNs(main: SimTask): number {
-    const g = this.guests.find((x, i) => this.tcgMain[i] === main);
+    const g = this.tcgGuestOfMain.get(main);
     return this.delays.draw(g?.samples?.tcgKickNs, this.opt.costs.tcgMainLoopNs);
   }
 
