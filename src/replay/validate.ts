@@ -149,6 +149,13 @@ export async function validateCaptures(caps: ValidationCapture[], opts: Validate
   return { rows: out, warnings };
 }
 
+/** Header, dashes and rows in columns; `right(i)` columns are right-aligned. */
+function alignedTable(h: string[], body: string[][], right: (i: number) => boolean): string {
+  const w = h.map((x, i) => Math.max(x.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (right(i) ? c.padStart(w[i]!) : c.padEnd(w[i]!))).join('  ');
+  return [line(h), line(w.map((n) => '-'.repeat(n))), ...body.map(line)].join('\n');
+}
+
 /** Per row (source, policy, reference, machine) over seeds: the spread of the replayed avg and p99. */
 export interface SeedSpread {
   kind: ValidationRow['kind'];
@@ -196,10 +203,8 @@ export function formatSeedSpread(rows: ValidationRow[]): string {
   const range = (s: { min: number; mean: number; max: number }) => `${f(s.mean)} [${f(s.min)}-${f(s.max)}]`;
   const h = ['kind', 'source', 'replayed as', 'machine', 'avg meas', 'avg rep mean [min-max]', 'p99 meas', 'p99 rep mean [min-max]', 'seeds in bounds'];
   const body = sp.map((r) => [r.kind, r.source, r.policy, `${r.machine}:${r.task}`, f(r.measured.avgUs), range(r.avgUs), f(r.measured.p99Us), range(r.p99Us), `${r.passed}/${r.seeds.length}`]);
-  const w = h.map((x, i) => Math.max(x.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i >= 4 ? c.padStart(w[i]!) : c.padEnd(w[i]!))).join('  ');
   const seeds = [...new Set(rows.map((r) => r.seed))];
-  return [line(h), line(w.map((n) => '-'.repeat(n))), ...body.map(line)].join('\n') + `\nseeds: ${seeds.join(',')}; ` + validationSummary(rows) + ' (over all seeds)\n';
+  return alignedTable(h, body, (i) => i >= 4) + `\nseeds: ${seeds.join(',')}; ` + validationSummary(rows) + ' (over all seeds)\n';
 }
 
 /** One line: rows within both bounds, within each bound, and the mean absolute errors. */
@@ -237,7 +242,5 @@ export function formatValidation(rows: ValidationRow[]): string {
     pct(r.p99Err),
     r.pass ? 'yes' : 'NO',
   ]);
-  const w = h.map((x, i) => Math.max(x.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i >= 5 && i < 12 ? c.padStart(w[i]!) : c.padEnd(w[i]!))).join('  ');
-  return [line(h), line(w.map((n) => '-'.repeat(n))), ...body.map(line)].join('\n') + '\n' + validationSummary(rows) + '\n' + `bounds: |avg err| <= ${AVG_TOLERANCE * 100}%, |p99 err| <= ${P99_TOLERANCE * 100}%, or within ${RESOLUTION_US} us (timestamp resolution); latencies in us\n`;
+  return alignedTable(h, body, (i) => i >= 5 && i < 12) + '\n' + validationSummary(rows) + '\n' + `bounds: |avg err| <= ${AVG_TOLERANCE * 100}%, |p99 err| <= ${P99_TOLERANCE * 100}%, or within ${RESOLUTION_US} us (timestamp resolution); latencies in us\n`;
 }
